@@ -1,0 +1,14 @@
+/* The otasim subcommands. Each returns the process exit code: 0 success, 1 failure of the
+ * operation, 2 usage error (after printing usage to stderr). */
+#ifndef OTASIM_COMMANDS_H
+#define OTASIM_COMMANDS_H
+
+typedef int (*otasim_cmd_fn)(int argc, char **argv);
+
+typedef struct otasim_command {
+    const char *name;
+    const char *summary;
+    otasim_cmd_fn run; /* argv[0] is the subcommand name */
+} otasim_command_t;
+
+#endif

@@ -1,0 +1,40 @@
+/* otasim: one command, many subcommands (git-style). */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+/* Subcommands live with their code (harness/, tools/); add one line here per command. */
+static const otasim_command_t commands[] = {
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: otasim <command> [options]\n       otasim <command> --help\n\n"
+                 "commands:\n");
+    for (const otasim_command_t *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("otasim %s\n", OTASIM_VERSION);
+        return 0;
+    }
+    for (const otasim_command_t *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "otasim: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
