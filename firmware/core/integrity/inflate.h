@@ -1,0 +1,55 @@
+/* Streaming inflate (RFC 1951 deflate inside RFC 1952 gzip, or raw), with no allocation: the
+ * caller owns the state, including the 32 KiB window, so a bootloader can keep it in .bss.
+ * Input is pulled through a callback (the bootloader reads it from flash); output is produced
+ * into caller buffers of any size (the bootloader asks for one 4 KiB sector at a time). */
+#ifndef OTASIM_INFLATE_H
+#define OTASIM_INFLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define INFLATE_WINDOW_SIZE 32768u
+
+/* Fill buf with up to cap input bytes; return the count, 0 at the end of input, or a negative
+ * value on a read error. */
+typedef int32_t (*inflate_read_fn)(void *ctx, uint8_t *buf, uint32_t cap);
+
+typedef enum {
+    INFLATE_FORMAT_GZIP = 0, /* gzip member: header (FTEXT/FHCRC/FEXTRA/FNAME/FCOMMENT) and the
+                                CRC-32 + ISIZE trailer are parsed and checked */
+    INFLATE_FORMAT_RAW = 1,  /* bare deflate stream */
+} inflate_format_t;
+
+typedef enum {
+    INFLATE_OK = 0,          /* more output may follow */
+    INFLATE_DONE = 1,        /* stream complete and (gzip) CRC-32 and ISIZE verified */
+    INFLATE_ERR_HEADER = -1, /* bad gzip magic, method or flags */
+    INFLATE_ERR_DATA = -2,   /* invalid deflate data (bad block type, code, distance...) */
+    INFLATE_ERR_TRUNCATED = -3, /* input ended before the stream did */
+    INFLATE_ERR_CHECKSUM = -4,  /* gzip CRC-32 or ISIZE mismatch */
+    INFLATE_ERR_READ = -5,      /* the read callback failed */
+} inflate_status_t;
+
+/* The state is opaque in spirit; its size is what a caller must reserve. The implementation
+ * defines the fields (inflate.c may use the reserved area freely). */
+typedef struct inflate_state {
+    uint8_t window[INFLATE_WINDOW_SIZE];
+    uint8_t in_buf[256]; /* input staging for the read callback */
+    uint32_t opaque[640]; /* decoder tables and bookkeeping (bounded) */
+} inflate_state_t;
+
+void inflate_init(inflate_state_t *st, inflate_format_t format, inflate_read_fn read, void *ctx);
+
+/* Produce up to `cap` bytes of output into `out`; *produced receives the count. Returns
+ * INFLATE_OK (call again), INFLATE_DONE (end of stream, checks passed; *produced may be > 0),
+ * or an error (sticky: later calls return it again). */
+inflate_status_t inflate_read(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced);
+
+/* After INFLATE_DONE: the total output length, the gzip CRC-32 of the output, and the number of
+ * input bytes consumed (the compressed length, including the gzip header and trailer). */
+uint32_t inflate_total_out(const inflate_state_t *st);
+uint32_t inflate_crc32(const inflate_state_t *st);
+uint32_t inflate_total_in(const inflate_state_t *st);
+
+#endif
