@@ -31,6 +31,9 @@ flashsim_t *flashsim_new(const flashsim_config_t *cfg)
     fs->nchunks = (fs->nsectors + SECTORS_PER_CHUNK - 1) / SECTORS_PER_CHUNK;
     fs->chunks = fs_chunks_new(fs->nchunks);
     fs->st.powered = true;
+    fs->fault_seed = fs->cfg.seed;
+    fs->trace_on = true;
+    fs_timing_default(fs);
     return fs;
 }
 
@@ -39,6 +42,9 @@ void flashsim_free(flashsim_t *fs)
     if (!fs)
         return;
     fs_chunks_free(fs->chunks, fs->nchunks);
+    fs_plan_release(fs);
+    free(fs->log);
+    fs_trace_free(fs);
     free(fs);
 }
 
@@ -54,26 +60,7 @@ uint32_t flashsim_jedec_id(const flashsim_t *fs)
 
 void flashsim_peek(const flashsim_t *fs, uint32_t addr, void *dst, uint32_t len)
 {
-    uint8_t *out = dst;
-    while (len) {
-        uint32_t off = addr % FLASHSIM_SECTOR_SIZE;
-        uint32_t n = FLASHSIM_SECTOR_SIZE - off;
-        if (n > len)
-            n = len;
-        const fs_sector_t *s =
-            addr < fs->cfg.size ? fs_sector_get(fs, addr / FLASHSIM_SECTOR_SIZE) : NULL;
-        if (s)
-            memcpy(out, s->data + off, n);
-        else
-            memset(out, 0xFF, n);
-        out += n;
-        len -= n;
-        if (addr > UINT32_MAX - n) { /* the rest is past 4 GiB: out of range */
-            memset(out, 0xFF, len);
-            return;
-        }
-        addr += n;
-    }
+    fs_chunks_peek(fs->chunks, fs->cfg.size, addr, dst, len);
 }
 
 void flashsim_poke(flashsim_t *fs, uint32_t addr, const void *src, uint32_t len)
@@ -109,30 +96,46 @@ static flashsim_status_t rtc_check(const flashsim_t *fs, uint32_t offset, const 
 flashsim_status_t flashsim_rtc_read(flashsim_t *fs, uint32_t offset, void *dst, uint32_t len)
 {
     flashsim_status_t st = rtc_check(fs, offset, dst, len);
-    if (st == FLASHSIM_OK && len)
+    if (st == FLASHSIM_OK && len) {
         memcpy(dst, fs->st.rtc + offset, len);
+        fs_trace(fs, FLASHSIM_OP_RTC_READ, fs->st.op_count, offset, len, fs->st.time_ns, st, 0);
+    }
     return st;
 }
 
 flashsim_status_t flashsim_rtc_write(flashsim_t *fs, uint32_t offset, const void *src, uint32_t len)
 {
     flashsim_status_t st = rtc_check(fs, offset, src, len);
-    if (st == FLASHSIM_OK && len)
+    if (st == FLASHSIM_OK && len) {
         memcpy(fs->st.rtc + offset, src, len);
+        fs_trace(fs, FLASHSIM_OP_RTC_WRITE, fs->st.op_count, offset, len, fs->st.time_ns, st, 0);
+    }
     return st;
+}
+
+static void no_reentry(const flashsim_t *fs, const char *what)
+{
+    if (fs->in_hook) {
+        fprintf(stderr, "flashsim: %s called from a hook callback\n", what);
+        abort();
+    }
 }
 
 void flashsim_warm_reset(flashsim_t *fs)
 {
+    no_reentry(fs, "flashsim_warm_reset()");
     fs->st.powered = true;
     fs->st.stats.warm_resets++;
+    fs_trace(fs, FLASHSIM_OP_WARM_RESET, fs->st.op_count, 0, 0, fs->st.time_ns, FLASHSIM_OK, 0);
 }
 
 void flashsim_power_loss(flashsim_t *fs)
 {
+    no_reentry(fs, "flashsim_power_loss()");
     fs->st.powered = true;
+    fs_rtc_power_loss(fs); /* its randomness is keyed by the number of earlier power losses */
     fs->st.stats.power_losses++;
-    memset(fs->st.rtc, 0, FLASHSIM_RTC_SIZE);
+    fs_trace(fs, FLASHSIM_OP_POWER_LOSS, fs->st.op_count, 0, 0, fs->st.time_ns, FLASHSIM_OK, 0);
 }
 
 bool flashsim_powered(const flashsim_t *fs)

@@ -66,10 +66,29 @@ void fs_chunks_free(fs_chunk_t **chunks, uint32_t nchunks)
     free(chunks);
 }
 
-const fs_sector_t *fs_sector_get(const flashsim_t *fs, uint32_t sector)
+void fs_chunks_peek(fs_chunk_t *const *chunks, uint32_t size, uint32_t addr, void *dst,
+                    uint32_t len)
 {
-    const fs_chunk_t *c = fs->chunks[sector / SECTORS_PER_CHUNK];
-    return c ? c->sec[sector % SECTORS_PER_CHUNK] : NULL;
+    uint8_t *out = dst;
+    while (len) {
+        uint32_t off = addr % FLASHSIM_SECTOR_SIZE;
+        uint32_t n = FLASHSIM_SECTOR_SIZE - off;
+        if (n > len)
+            n = len;
+        const fs_sector_t *s =
+            addr < size ? fs_chunks_sector(chunks, addr / FLASHSIM_SECTOR_SIZE) : NULL;
+        if (s)
+            memcpy(out, s->data + off, n);
+        else
+            memset(out, 0xFF, n);
+        out += n;
+        len -= n;
+        if (addr > UINT32_MAX - n) { /* the rest is past 4 GiB: out of range */
+            memset(out, 0xFF, len);
+            return;
+        }
+        addr += n;
+    }
 }
 
 static fs_chunk_t *chunk_mut(flashsim_t *fs, uint32_t index)
