@@ -45,7 +45,7 @@ Test(cut, before_op_leaves_chip_unchanged_and_blocks_until_reset)
     flashsim_t *fs = dev(1);
     arm(fs, "cut@op=1", 0);
     uint8_t z[8] = {0}, out[8];
-    cr_assert_eq(flashsim_program(fs, 0, z, 8), FLASHSIM_OK); /* op 0 */
+    cr_assert_eq(flashsim_program(fs, 0, z, 8), FLASHSIM_OK);         /* op 0 */
     cr_assert_eq(flashsim_program(fs, 64, z, 8), FLASHSIM_ERR_POWER); /* op 1: cut */
     cr_assert_not(flashsim_powered(fs));
     flashsim_peek(fs, 64, out, 8);

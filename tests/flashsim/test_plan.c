@@ -124,8 +124,12 @@ Test(plan, errors_name_the_column)
 Test(plan, builder_validates_items)
 {
     flashsim_plan_t *p = flashsim_plan_new();
-    flashsim_fault_t cut = {.kind = FLASHSIM_FAULT_CUT, .at_op = true, .op = 4, .page = -1,
-                            .mode = FLASHSIM_CUT_TORN, .addr = 99};
+    flashsim_fault_t cut = {.kind = FLASHSIM_FAULT_CUT,
+                            .at_op = true,
+                            .op = 4,
+                            .page = -1,
+                            .mode = FLASHSIM_CUT_TORN,
+                            .addr = 99};
     cr_assert(flashsim_plan_add(p, &cut));
     flashsim_fault_t bad = cut;
     bad.at_op = false;
