@@ -235,7 +235,7 @@ static flashsim_status_t erase_steps(flashsim_t *fs, flashsim_op_kind_t kind, ui
             fs_force_stuck(fs, addr, len, op);
             fs->st.time_ns += erase_ns / 2;
         }
-        fs_cut_fired(fs, cut_item, op, cut->page, addr, bits);
+        fs_cut_fired(fs, cut_item, op, 0, addr, bits);
         return FLASHSIM_ERR_POWER;
     }
     bool ok = true;
@@ -247,7 +247,7 @@ static flashsim_status_t erase_steps(flashsim_t *fs, flashsim_op_kind_t kind, ui
     *done = 1;
     hook(fs, FLASHSIM_HOOK_AFTER, kind, op, 1, addr, len, NULL, st);
     if (cut) { /* after */
-        fs_cut_fired(fs, cut_item, op, cut->page, addr, 0);
+        fs_cut_fired(fs, cut_item, op, 0, addr, 0);
         return FLASHSIM_ERR_POWER;
     }
     return st;

@@ -11,4 +11,6 @@ typedef struct otasim_command {
     otasim_cmd_fn run; /* argv[0] is the subcommand name */
 } otasim_command_t;
 
+int cmd_demo(int argc, char **argv);
+
 #endif

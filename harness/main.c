@@ -6,6 +6,7 @@
 
 /* Subcommands live with their code (harness/, tools/); add one line here per command. */
 static const otasim_command_t commands[] = {
+    {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {NULL, NULL, NULL},
 };
 
