@@ -230,8 +230,9 @@ typedef enum {
 
 typedef enum {
     FLASHSIM_HOOK_BEFORE, /* step `page` of op `op` is about to change the chip */
-    FLASHSIM_HOOK_AFTER,  /* op `op` is complete (not called when power was cut before or
-                             inside it; called before a cut planned "after" it) */
+    FLASHSIM_HOOK_AFTER,  /* op `op` is over, whatever its status (also when a fault made it
+                             fail); not called when power was cut before or inside it, called
+                             before a cut planned "after" it */
 } flashsim_hook_phase_t;
 
 typedef struct flashsim_hook_event {

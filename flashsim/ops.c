@@ -206,7 +206,7 @@ flashsim_status_t flashsim_program(flashsim_t *fs, uint32_t addr, const void *sr
     if (st != FLASHSIM_ERR_POWER) {
         hook(fs, FLASHSIM_HOOK_AFTER, FLASHSIM_OP_PROGRAM, op, page_count(addr, len), addr, len,
              NULL, st);
-        if (st == FLASHSIM_OK && cut && cut->mode == FLASHSIM_CUT_AFTER && cut->page < 0) {
+        if (cut && cut->mode == FLASHSIM_CUT_AFTER && cut->page < 0) { /* even if it failed */
             fs_cut_fired(fs, cut_item, op, -1, addr, 0);
             st = FLASHSIM_ERR_POWER;
         }
@@ -215,17 +215,15 @@ flashsim_status_t flashsim_program(flashsim_t *fs, uint32_t addr, const void *sr
     return st;
 }
 
-static flashsim_status_t erase_steps(flashsim_t *fs, flashsim_op_kind_t kind, uint32_t op,
-                                     uint32_t first, uint32_t count, uint32_t *done)
+/* The single step of an erase operation. A planned cut before/inside it is handled here. */
+static flashsim_status_t erase_step(flashsim_t *fs, flashsim_op_kind_t kind, uint32_t op,
+                                    uint32_t first, uint32_t count, const flashsim_fault_t *cut,
+                                    size_t cut_item, uint32_t *done)
 {
     uint32_t addr = first * FLASHSIM_SECTOR_SIZE, len = count * FLASHSIM_SECTOR_SIZE;
     uint64_t erase_ns = kind == FLASHSIM_OP_ERASE_BLOCK ? fs->erase_block_ns : fs->erase_sector_ns;
     if (fs_faults_at_start(fs, op, FLASHSIM_ACCESS_ERASE, addr, len))
         return FLASHSIM_ERR_IO;
-    size_t cut_item = 0;
-    const flashsim_fault_t *cut = fs_cut_for(fs, op, &cut_item);
-    if (cut && cut->page > 0)
-        cut = NULL; /* an erase has only step 0: such a cut never fires */
     hook(fs, FLASHSIM_HOOK_BEFORE, kind, op, 0, addr, len, NULL, FLASHSIM_OK);
     if (cut && cut->mode != FLASHSIM_CUT_AFTER) {
         uint32_t bits = 0;
@@ -243,14 +241,8 @@ static flashsim_status_t erase_steps(flashsim_t *fs, flashsim_op_kind_t kind, ui
         ok &= fs_erase_cycle(fs, first + i, op);
     fs_force_stuck(fs, addr, len, op);
     fs->st.time_ns += erase_ns;
-    flashsim_status_t st = ok ? FLASHSIM_OK : FLASHSIM_ERR_IO;
     *done = 1;
-    hook(fs, FLASHSIM_HOOK_AFTER, kind, op, 1, addr, len, NULL, st);
-    if (cut) { /* after */
-        fs_cut_fired(fs, cut_item, op, 0, addr, 0);
-        return FLASHSIM_ERR_POWER;
-    }
-    return st;
+    return ok ? FLASHSIM_OK : FLASHSIM_ERR_IO;
 }
 
 static flashsim_status_t erase(flashsim_t *fs, flashsim_op_kind_t kind, uint32_t first,
@@ -262,10 +254,20 @@ static flashsim_status_t erase(flashsim_t *fs, flashsim_op_kind_t kind, uint32_t
     else
         fs->st.stats.sector_erases++;
     uint64_t t0 = fs->st.time_ns;
-    uint32_t done = 0;
-    flashsim_status_t st = erase_steps(fs, kind, op, first, count, &done);
-    fs_trace(fs, kind, op, first * FLASHSIM_SECTOR_SIZE, count * FLASHSIM_SECTOR_SIZE, t0, st,
-             done);
+    uint32_t addr = first * FLASHSIM_SECTOR_SIZE, len = count * FLASHSIM_SECTOR_SIZE, done = 0;
+    size_t cut_item = 0;
+    const flashsim_fault_t *cut = fs_cut_for(fs, op, &cut_item);
+    if (cut && cut->page > 0)
+        cut = NULL; /* an erase has only step 0: such a cut never fires */
+    flashsim_status_t st = erase_step(fs, kind, op, first, count, cut, cut_item, &done);
+    if (st != FLASHSIM_ERR_POWER) {
+        hook(fs, FLASHSIM_HOOK_AFTER, kind, op, 1, addr, len, NULL, st);
+        if (cut && cut->mode == FLASHSIM_CUT_AFTER) { /* even if it failed */
+            fs_cut_fired(fs, cut_item, op, 0, addr, 0);
+            st = FLASHSIM_ERR_POWER;
+        }
+    }
+    fs_trace(fs, kind, op, addr, len, t0, st, done);
     return st;
 }
 

@@ -40,6 +40,13 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
     return true;
 }
 
+static uint8_t byte_at_zero(const flashsim_t *fs)
+{
+    uint8_t b;
+    flashsim_peek(fs, 0, &b, 1);
+    return b;
+}
+
 Test(cut, before_op_leaves_chip_unchanged_and_blocks_until_reset)
 {
     flashsim_t *fs = dev(1);
@@ -423,5 +430,18 @@ Test(log, events_format_readably)
     snprintf(want, sizeof want, "op 0 page 1: cut torn at 0x0b5100, %u bits landed, seed 7",
              log[0].bits);
     cr_assert_str_eq(line, want);
+    flashsim_free(fs);
+}
+
+Test(cut, after_a_failed_op_still_cuts_and_the_hook_sees_the_failure)
+{
+    flashsim_t *fs = dev(1);
+    arm(fs, "fail@op=0;cut@op=0:after;fail@addr=0x3000:erase;cut@op=1:after", 0);
+    uint8_t z[4] = {0};
+    cr_assert_eq(flashsim_program(fs, 0, z, 4), FLASHSIM_ERR_POWER);
+    cr_assert_eq(byte_at_zero(fs), 0xFF, "the failed program did nothing");
+    flashsim_warm_reset(fs);
+    cr_assert_eq(flashsim_erase_sector(fs, 3), FLASHSIM_ERR_POWER);
+    cr_assert_eq(flashsim_faults_unfired(fs), 0);
     flashsim_free(fs);
 }

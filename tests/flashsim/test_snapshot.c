@@ -298,3 +298,30 @@ Test(branch, snapshots_from_the_hook_equal_cut_runs)
         flashsim_snapshot_unref(r.snap[i]);
     flashsim_free(rec);
 }
+
+Test(hook, after_reports_failures_and_is_skipped_by_cuts)
+{
+    flashsim_t *fs = dev(MIB);
+    char err[64];
+    flashsim_plan_t *p =
+        flashsim_plan_parse("fail@op=0;fail@op=1;cut@op=2;cut@op=3:torn", err, sizeof err);
+    flashsim_set_plan(fs, p, 0);
+    flashsim_plan_free(p);
+    events_t e = {0};
+    flashsim_set_hook(fs, record_events, &e);
+    uint8_t z[8] = {0};
+    flashsim_program(fs, 0, z, 8);
+    flashsim_erase_sector(fs, 0);
+    cr_assert_eq(e.n, 2, "failed ops: no step ran, but AFTER reports them");
+    cr_assert_eq(e.ev[0].phase, FLASHSIM_HOOK_AFTER);
+    cr_assert_eq(e.ev[0].status, FLASHSIM_ERR_IO);
+    cr_assert_eq(e.ev[1].kind, FLASHSIM_OP_ERASE_SECTOR);
+    cr_assert_eq(e.ev[1].status, FLASHSIM_ERR_IO);
+    flashsim_program(fs, 0, z, 8);
+    flashsim_warm_reset(fs);
+    flashsim_erase_sector(fs, 0);
+    cr_assert_eq(e.n, 4, "cut ops: BEFORE only");
+    cr_assert_eq(e.ev[2].phase, FLASHSIM_HOOK_BEFORE);
+    cr_assert_eq(e.ev[3].phase, FLASHSIM_HOOK_BEFORE);
+    flashsim_free(fs);
+}
