@@ -445,3 +445,22 @@ Test(cut, after_a_failed_op_still_cuts_and_the_hook_sees_the_failure)
     cr_assert_eq(flashsim_faults_unfired(fs), 0);
     flashsim_free(fs);
 }
+
+Test(torn, weak_reads_are_a_function_of_seed_and_history)
+{
+    static uint8_t reads[3][2][FLASHSIM_SECTOR_SIZE];
+    uint64_t seeds[3] = {12, 12, 13};
+    for (int k = 0; k < 3; k++) {
+        flashsim_t *fs = dev(seeds[k]);
+        uint8_t zero[FLASHSIM_SECTOR_SIZE] = {0};
+        flashsim_program(fs, 0, zero, sizeof zero);
+        arm(fs, "cut@op=1:torn:weak", 0);
+        flashsim_erase_sector(fs, 0);
+        flashsim_warm_reset(fs);
+        flashsim_read(fs, 0, reads[k][0], FLASHSIM_SECTOR_SIZE);
+        flashsim_read(fs, 0, reads[k][1], FLASHSIM_SECTOR_SIZE);
+        flashsim_free(fs);
+    }
+    cr_assert_arr_eq(reads[0], reads[1], sizeof reads[0], "same seed and history, same reads");
+    cr_assert(memcmp(reads[0], reads[2], sizeof reads[0]) != 0);
+}
