@@ -205,9 +205,10 @@ image_status_t image_parse_pair(const reader_t *r, uint32_t base, uint32_t limit
         return IMAGE_ERR_TRUNCATED;
     }
     st = image_parse(r, base + IMAGE_APP_OFFSET, limit - IMAGE_APP_OFFSET, flags, &out->app);
-    if (st != IMAGE_OK) {
+    if (st != IMAGE_OK && st != IMAGE_ERR_CHECKSUM) {
         return st;
     }
+    image_status_t app_checksum = st;
     out->length = IMAGE_APP_OFFSET + out->app.length;
 
     const image_segment_t *irom = &out->app.segments[0];
@@ -219,6 +220,21 @@ image_status_t image_parse_pair(const reader_t *r, uint32_t base, uint32_t limit
         out->crc_len = le32_load(words);
         out->crc_val = le32_load(words + 4);
         out->has_crc = out->crc_len != 0 && out->crc_len != UINT32_MAX;
+        if (app_checksum == IMAGE_ERR_CHECKSUM && out->has_crc) {
+            /* elf2bin computes the checksum while the CRC words are still zero and stores
+             * them afterwards without fixing it: accept that checksum too. */
+            uint8_t x = 0;
+            for (unsigned i = 0; i < sizeof(words); i++) {
+                x ^= words[i];
+            }
+            if ((uint8_t)(out->app.checksum_calc ^ x) == out->app.checksum) {
+                out->app_checksum_without_crc = true;
+                app_checksum = IMAGE_OK;
+            }
+        }
+    }
+    if (app_checksum != IMAGE_OK) {
+        return app_checksum;
     }
     if (irom->length >= 8u + sizeof(app_desc_t)) {
         uint8_t raw[sizeof(app_desc_t)];

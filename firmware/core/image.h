@@ -101,13 +101,18 @@ typedef struct image_pair_info {
     uint32_t crc_val;
     bool crc_checked; /* has_crc and IMAGE_PARSE_CHECKSUM */
     uint32_t crc_calc;
+    /* The app's checksum matches only with the CRC words read as zero: elf2bin computes it
+     * before add_crc() stores them (and never fixes it). Both forms are accepted. */
+    bool app_checksum_without_crc;
     /* The app descriptor at pair offset 0x1018, inside .irom0.text. */
     bool has_desc;
     app_desc_t desc;
 } image_pair_info_t;
 
 /* Parse the eboot + app pair at `base`. Checks both images (and with IMAGE_PARSE_CHECKSUM their
- * checksums and the whole-file CRC when the CRC words are present). */
+ * checksums and the whole-file CRC when the CRC words are present). The flash-mode byte the
+ * Updater may patch (byte 2) is covered by the file CRC: read the stage through a reader that
+ * restores it, or expect IMAGE_ERR_CRC after a patched update (spec §2.5, #7307). */
 image_status_t image_parse_pair(const reader_t *r, uint32_t base, uint32_t limit, unsigned flags,
                                 image_pair_info_t *out);
 image_status_t image_parse_pair_buffer(const uint8_t *buf, size_t len, unsigned flags,
