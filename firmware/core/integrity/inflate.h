@@ -22,21 +22,33 @@ typedef enum {
 } inflate_format_t;
 
 typedef enum {
-    INFLATE_OK = 0,          /* more output may follow */
-    INFLATE_DONE = 1,        /* stream complete and (gzip) CRC-32 and ISIZE verified */
-    INFLATE_ERR_HEADER = -1, /* bad gzip magic, method or flags */
-    INFLATE_ERR_DATA = -2,   /* invalid deflate data (bad block type, code, distance...) */
+    INFLATE_OK = 0,             /* more output may follow */
+    INFLATE_DONE = 1,           /* stream complete and (gzip) CRC-32 and ISIZE verified */
+    INFLATE_ERR_HEADER = -1,    /* bad gzip magic, method or flags */
+    INFLATE_ERR_DATA = -2,      /* invalid deflate data (bad block type, code, distance...) */
     INFLATE_ERR_TRUNCATED = -3, /* input ended before the stream did */
     INFLATE_ERR_CHECKSUM = -4,  /* gzip CRC-32 or ISIZE mismatch */
     INFLATE_ERR_READ = -5,      /* the read callback failed */
 } inflate_status_t;
 
-/* The state is opaque in spirit; its size is what a caller must reserve. The implementation
- * defines the fields (inflate.c may use the reserved area freely). */
+/* The state is opaque in spirit; its size is what a caller must reserve (about 35 KiB, fixed).
+ * Everything after in_buf is private to inflate.c. */
 typedef struct inflate_state {
-    uint8_t window[INFLATE_WINDOW_SIZE];
-    uint8_t in_buf[256]; /* input staging for the read callback */
-    uint32_t opaque[640]; /* decoder tables and bookkeeping (bounded) */
+    uint8_t window[INFLATE_WINDOW_SIZE]; /* the last 32 KiB of output, circular */
+    uint8_t in_buf[256];                 /* input staging for the read callback */
+    struct inflate_private {
+        inflate_read_fn read;
+        void *ctx;
+        uint32_t total_in, total_out, crc;
+        uint32_t bitbuf;              /* bits read but not used, LSB first (< 8 between calls) */
+        uint32_t copy_len, copy_dist; /* pending match, or stored bytes left (dist 0) */
+        uint16_t in_pos, in_len, wpos;
+        uint8_t bitcnt, format, phase, last_block;
+        int8_t status; /* sticky INFLATE_ERR_* or INFLATE_DONE, else 0 */
+        /* Canonical Huffman tables: code counts per length and symbols in code order. */
+        uint16_t lencnt[16], lensym[288], distcnt[16], distsym[32];
+        uint8_t lengths[288 + 32]; /* code lengths while a dynamic header is read */
+    } priv;
 } inflate_state_t;
 
 void inflate_init(inflate_state_t *st, inflate_format_t format, inflate_read_fn read, void *ctx);
