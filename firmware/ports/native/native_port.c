@@ -114,6 +114,9 @@ uint32_t hal_flash_chip_id(void)
 uint32_t hal_flash_real_size(void)
 {
     /* ESP.getFlashChipRealSize(): 1 << capacity byte of the JEDEC id. */
+    if (port.fs == NULL) {
+        return 0;
+    }
     uint32_t shift = (hal_flash_chip_id() >> 16) & 0xFFu;
     return shift < 32u ? (uint32_t)1u << shift : 0;
 }
