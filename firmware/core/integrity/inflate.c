@@ -18,7 +18,11 @@
 #define MAX_BITS 15
 #define WINDOW_MASK (INFLATE_WINDOW_SIZE - 1u)
 
+/* PH_DONE follows PH_TRAILER and INFLATE_FORMAT_RAW is 1: PH_TRAILER + format is the phase
+ * after the last block. */
 enum { PH_GZIP_HEADER, PH_BLOCK_HEADER, PH_STORED, PH_HUFFMAN, PH_TRAILER, PH_DONE };
+_Static_assert(PH_TRAILER + INFLATE_FORMAT_RAW == PH_DONE && INFLATE_FORMAT_GZIP == 0,
+               "phase arithmetic");
 
 typedef struct inflate_private priv_t;
 
@@ -26,7 +30,7 @@ typedef struct inflate_private priv_t;
 static void fail(priv_t *p, inflate_status_t code)
 {
     if (p->status == 0)
-        p->status = (int8_t)code;
+        p->status = code;
 }
 
 /* Next input byte, or -1 with the status set. */
@@ -41,19 +45,21 @@ static int next_byte(inflate_state_t *st)
             fail(p, n == 0 ? INFLATE_ERR_TRUNCATED : INFLATE_ERR_READ);
             return -1;
         }
-        p->in_len = (uint16_t)n;
+        p->in_len = (uint32_t)n;
         p->in_pos = 0;
     }
     p->total_in++;
-    return st->in_buf[p->in_pos++];
+    uint8_t b = st->in_buf[p->in_pos++];
+    if (p->phase == PH_GZIP_HEADER) /* for FHCRC */
+        p->crc = crc32_gzip(p->crc, &b, 1);
+    return b;
 }
 
 /* `need` (<= 16) bits, LSB first; 0 once the status is set. */
 static uint32_t bits(inflate_state_t *st, unsigned need)
 {
     priv_t *p = &st->priv;
-    uint32_t val = p->bitbuf;
-    unsigned cnt = p->bitcnt;
+    uint32_t val = p->bitbuf, cnt = p->bitcnt;
     while (cnt < need) {
         int b = next_byte(st);
         if (b < 0)
@@ -62,7 +68,7 @@ static uint32_t bits(inflate_state_t *st, unsigned need)
         cnt += 8;
     }
     p->bitbuf = val >> need;
-    p->bitcnt = (uint8_t)(cnt - need);
+    p->bitcnt = cnt - need;
     return val & ((1u << need) - 1u);
 }
 
@@ -86,7 +92,6 @@ static int decode(inflate_state_t *st, const uint16_t *count, const uint16_t *sy
  * incomplete one, < 0 for an over-subscribed one. */
 static int build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsigned n)
 {
-    uint16_t offs[MAX_BITS + 1];
     memset(count, 0, (MAX_BITS + 1) * sizeof count[0]);
     for (unsigned s = 0; s < n; s++)
         count[length[s]]++;
@@ -98,12 +103,13 @@ static int build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsig
         if (left < 0)
             return left;
     }
-    offs[1] = 0;
-    for (unsigned len = 1; len < MAX_BITS; len++)
-        offs[len + 1] = (uint16_t)(offs[len] + count[len]);
-    for (unsigned s = 0; s < n; s++)
-        if (length[s] != 0)
-            symbol[offs[length[s]]++] = (uint16_t)s;
+    /* Symbols sorted by code length, then by value (a plain scan: 15 passes cost less code
+     * than an offsets table, and a table is built once per block). */
+    unsigned idx = 0;
+    for (unsigned len = 1; len <= MAX_BITS; len++)
+        for (unsigned s = 0; s < n; s++)
+            if (length[s] == len)
+                symbol[idx++] = (uint16_t)s;
     return left;
 }
 
@@ -122,18 +128,15 @@ static bool build_codes(priv_t *p, unsigned nlen, unsigned ndist)
 
 static void fixed_codes(priv_t *p)
 {
-    unsigned s = 0;
-    for (; s < 144; s++)
-        p->lengths[s] = 8;
-    for (; s < 256; s++)
-        p->lengths[s] = 9;
-    for (; s < 280; s++)
-        p->lengths[s] = 7;
-    for (; s < 288; s++)
-        p->lengths[s] = 8;
-    for (; s < 288 + 32; s++)
-        p->lengths[s] = 5;
-    build_codes(p, 288, 32); /* cannot fail; distance symbols 30 and 31 are rejected on use */
+    /* RFC 1951 3.2.6 as runs of (count / 8, length): 144 x 8, 112 x 9, 24 x 7, 8 x 8, and
+     * 32 distance codes of 5 bits (30 and 31 are rejected when used). */
+    static const uint8_t runs[5][2] = {{18, 8}, {14, 9}, {3, 7}, {1, 8}, {4, 5}};
+    uint8_t *l = p->lengths;
+    for (unsigned r = 0; r < 5; r++) {
+        memset(l, runs[r][1], runs[r][0] * 8u);
+        l += runs[r][0] * 8u;
+    }
+    build_codes(p, 288, 32); /* cannot fail */
 }
 
 static bool dynamic_codes(inflate_state_t *st)
@@ -179,21 +182,11 @@ static bool dynamic_codes(inflate_state_t *st)
     return p->status != 0 || build_codes(p, nlen, ndist);
 }
 
-/* Emits one output byte into the window and the caller's buffer. */
-static inline void emit(inflate_state_t *st, uint8_t *out, uint32_t *produced, uint8_t b)
-{
-    priv_t *p = &st->priv;
-    st->window[p->wpos] = b;
-    p->wpos = (uint16_t)((p->wpos + 1u) & WINDOW_MASK);
-    out[(*produced)++] = b;
-    p->total_out++;
-}
-
 static void block_header(inflate_state_t *st)
 {
     priv_t *p = &st->priv;
     if (p->last_block) {
-        p->phase = p->format == INFLATE_FORMAT_GZIP ? PH_TRAILER : PH_DONE;
+        p->phase = (uint8_t)(PH_TRAILER + p->format); /* raw streams have no trailer */
         return;
     }
     p->last_block = (uint8_t)bits(st, 1);
@@ -210,78 +203,81 @@ static void block_header(inflate_state_t *st)
         p->copy_len = len;
         p->copy_dist = 0;
         p->phase = PH_STORED;
-    } else if (type == 1) {
-        fixed_codes(p);
-        p->phase = PH_HUFFMAN;
-    } else if (type == 2) {
-        if (!dynamic_codes(st))
-            fail(p, INFLATE_ERR_DATA);
-        p->phase = PH_HUFFMAN;
-    } else {
-        fail(p, INFLATE_ERR_DATA);
+        return;
     }
+    if (type == 1)
+        fixed_codes(p);
+    else if (type == 3 || !dynamic_codes(st))
+        fail(p, INFLATE_ERR_DATA);
+    p->phase = PH_HUFFMAN;
 }
 
-/* Decodes symbols until the block ends or the output is full. */
-static void huffman(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced)
+/* Value of length or distance code i (groups of 1 << log2_group symbols share an extra-bit
+ * count) plus its extra bits. */
+static uint32_t base_and_extra(inflate_state_t *st, unsigned i, unsigned log2_group,
+                               uint32_t offset)
+{
+    unsigned group = 1u << log2_group;
+    if (i < 2 * group)
+        return offset + i;
+    unsigned extra = (i >> log2_group) - 1;
+    return ((group + (i & (group - 1))) << extra) + offset + bits(st, extra);
+}
+
+/* Produces block data until the block ends or the output is full. Every output byte leaves
+ * through the pending copy: a match copies from the window, a stored block (copy_dist 0) from
+ * the input, and a literal is a one-byte match at distance 32768 after being written to the
+ * window slot it will be copied from (that is exactly window[wpos]). */
+static void block_data(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced)
 {
     priv_t *p = &st->priv;
     while (p->status == 0) {
         if (p->copy_len > 0) {
             if (*produced == cap)
                 return;
-            uint32_t from = (uint32_t)p->wpos - p->copy_dist;
-            do {
-                emit(st, out, produced, st->window[from & WINDOW_MASK]);
-                from++;
-            } while (--p->copy_len > 0 && *produced < cap);
+            int b =
+                p->copy_dist ? st->window[(p->wpos - p->copy_dist) & WINDOW_MASK] : next_byte(st);
+            if (b < 0)
+                return;
+            p->copy_len--;
+            st->window[p->wpos] = (uint8_t)b;
+            p->wpos = (p->wpos + 1u) & WINDOW_MASK;
+            out[(*produced)++] = (uint8_t)b;
+            p->total_out++;
             continue;
+        }
+        if (p->phase == PH_STORED) {
+            p->phase = PH_BLOCK_HEADER;
+            return;
         }
         if (*produced == cap)
             return;
         int sym = decode(st, p->lencnt, p->lensym);
-        if (p->status != 0)
-            return;
         if (sym < 256) {
             if (sym < 0) {
                 fail(p, INFLATE_ERR_DATA);
                 return;
             }
-            emit(st, out, produced, (uint8_t)sym);
+            st->window[p->wpos] = (uint8_t)sym;
+            p->copy_len = 1;
+            p->copy_dist = INFLATE_WINDOW_SIZE;
             continue;
         }
         if (sym == 256) {
             p->phase = PH_BLOCK_HEADER;
             return;
         }
-        /* Length: symbols 257..264 are 3..10; then 4 per extra-bit count; 285 is 258. */
-        unsigned i = (unsigned)sym - 257, len;
-        if (i < 8) {
-            len = 3 + i;
-        } else if (i < 28) {
-            unsigned extra = (i >> 2) - 1;
-            len = ((4u + (i & 3u)) << extra) + 3 + bits(st, extra);
-        } else if (i == 28) {
-            len = 258;
-        } else {
-            fail(p, INFLATE_ERR_DATA); /* 286, 287 */
-            return;
-        }
-        /* Distance: symbols 0..3 are 1..4, then 2 per extra-bit count. */
+        /* Length symbols 257..284 and distance symbols 0..29 follow one pattern: the first
+         * 2 * group values have no extra bits, then each extra-bit count covers `group`
+         * symbols. Symbol 285 is length 258; 286 and 287 are invalid. */
+        unsigned i = (unsigned)sym - 257;
+        uint32_t len = i < 28 ? base_and_extra(st, i, 2, 3) : 258;
         int dsym = decode(st, p->distcnt, p->distsym);
-        if (dsym < 0 || dsym >= 30) {
+        if (i > 28 || (unsigned)dsym >= 30) {
             fail(p, INFLATE_ERR_DATA);
             return;
         }
-        uint32_t dist;
-        if (dsym < 4) {
-            dist = (uint32_t)dsym + 1;
-        } else {
-            unsigned extra = ((unsigned)dsym >> 1) - 1;
-            dist = ((2u + ((unsigned)dsym & 1u)) << extra) + 1 + bits(st, extra);
-        }
-        if (p->status != 0)
-            return;
+        uint32_t dist = base_and_extra(st, (unsigned)dsym, 1, 1);
         if (dist > p->total_out) { /* before the start of the output */
             fail(p, INFLATE_ERR_DATA);
             return;
@@ -291,112 +287,61 @@ static void huffman(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *p
     }
 }
 
-/* Copies stored-block bytes straight from the input staging buffer. */
-static void stored(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced)
-{
-    priv_t *p = &st->priv;
-    while (p->copy_len > 0 && *produced < cap) {
-        if (p->in_pos == p->in_len) {
-            int b = next_byte(st); /* refills the staging buffer */
-            if (b < 0)
-                return;
-            p->copy_len--;
-            emit(st, out, produced, (uint8_t)b);
-            continue;
-        }
-        uint32_t n = p->in_len - p->in_pos;
-        if (n > p->copy_len)
-            n = p->copy_len;
-        if (n > cap - *produced)
-            n = cap - *produced;
-        if (n > INFLATE_WINDOW_SIZE - p->wpos)
-            n = INFLATE_WINDOW_SIZE - p->wpos;
-        const uint8_t *src = st->in_buf + p->in_pos;
-        memcpy(out + *produced, src, n);
-        memcpy(st->window + p->wpos, src, n);
-        p->wpos = (uint16_t)((p->wpos + n) & WINDOW_MASK);
-        p->in_pos = (uint16_t)(p->in_pos + n);
-        p->total_in += n;
-        p->total_out += n;
-        p->copy_len -= n;
-        *produced += n;
-    }
-    if (p->copy_len == 0)
-        p->phase = PH_BLOCK_HEADER;
-}
-
-/* gzip header bytes are covered by the header CRC (FHCRC). */
-static int header_byte(inflate_state_t *st, uint32_t *hcrc)
-{
-    int b = next_byte(st);
-    if (b >= 0) {
-        uint8_t c = (uint8_t)b;
-        *hcrc = crc32_gzip(*hcrc, &c, 1);
-    }
-    return b;
-}
-
 static void gzip_header(inflate_state_t *st)
 {
-    enum { FTEXT = 1, FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16, FRESERVED = 0xE0 };
+    enum { FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16, FRESERVED = 0xE0 };
     priv_t *p = &st->priv;
-    uint32_t hcrc = 0;
     uint8_t h[10];
     for (unsigned i = 0; i < 10; i++)
-        h[i] = (uint8_t)header_byte(st, &hcrc);
+        h[i] = (uint8_t)next_byte(st); /* next_byte runs the header CRC in this phase */
     if (p->status != 0)
         return;
     if (h[0] != 0x1F || h[1] != 0x8B || h[2] != 8 || (h[3] & FRESERVED) != 0) {
         fail(p, INFLATE_ERR_HEADER);
         return;
     }
-    uint8_t flags = h[3];
-    if (flags & FEXTRA) {
-        uint32_t xlen = (uint32_t)header_byte(st, &hcrc);
-        xlen |= (uint32_t)header_byte(st, &hcrc) << 8;
+    if (h[3] & FEXTRA) {
+        uint32_t xlen = bits(st, 16);
         while (xlen-- > 0 && p->status == 0)
-            header_byte(st, &hcrc);
+            next_byte(st);
     }
     /* Zero-terminated name, then comment. */
-    for (uint8_t f = FNAME; f <= FCOMMENT; f = (uint8_t)(f << 1))
-        if (flags & f)
-            while (p->status == 0 && header_byte(st, &hcrc) != 0) {
+    for (unsigned f = FNAME; f <= FCOMMENT; f <<= 1)
+        if (h[3] & f)
+            while (p->status == 0 && next_byte(st) != 0) {
             }
-    if ((flags & FHCRC) && p->status == 0) {
-        uint32_t want = hcrc & 0xFFFFu;
-        uint32_t got = (uint32_t)next_byte(st);
-        got |= (uint32_t)next_byte(st) << 8;
-        if (p->status == 0 && got != want)
+    if (h[3] & FHCRC) {
+        uint32_t want = p->crc & 0xFFFFu;
+        if (bits(st, 16) != want)
             fail(p, INFLATE_ERR_HEADER);
     }
+    p->crc = 0;
     p->phase = PH_BLOCK_HEADER;
 }
 
+/* CRC-32 and ISIZE, little-endian, compared byte by byte. */
 static void gzip_trailer(inflate_state_t *st)
 {
     priv_t *p = &st->priv;
+    uint32_t want[2] = {p->crc, p->total_out}, diff = 0;
     p->bitbuf = 0; /* to the byte boundary */
     p->bitcnt = 0;
-    uint32_t crc = bits(st, 16);
-    crc |= bits(st, 16) << 16;
-    uint32_t isize = bits(st, 16);
-    isize |= bits(st, 16) << 16;
-    if (p->status != 0)
-        return;
-    if (crc != p->crc || isize != p->total_out)
-        fail(p, INFLATE_ERR_CHECKSUM);
+    for (unsigned i = 0; i < 8; i++)
+        diff |= (uint32_t)next_byte(st) ^ ((want[i >> 2] >> (8 * (i & 3))) & 0xFFu);
+    if (diff != 0)
+        fail(p, INFLATE_ERR_CHECKSUM); /* unless truncated first */
     p->phase = PH_DONE;
 }
 
 void inflate_init(inflate_state_t *st, inflate_format_t format, inflate_read_fn read, void *ctx)
 {
-    memset(&st->priv, 0, sizeof st->priv);
+    memset(&st->priv, 0, offsetof(priv_t, lencnt)); /* the tables need no clearing */
     st->priv.read = read;
     st->priv.ctx = ctx;
-    st->priv.format = (uint8_t)format;
+    st->priv.format = format == INFLATE_FORMAT_GZIP ? INFLATE_FORMAT_GZIP : INFLATE_FORMAT_RAW;
     st->priv.phase = format == INFLATE_FORMAT_GZIP ? PH_GZIP_HEADER : PH_BLOCK_HEADER;
-    if (read == NULL || (format != INFLATE_FORMAT_GZIP && format != INFLATE_FORMAT_RAW))
-        st->priv.status = (int8_t)INFLATE_ERR_READ;
+    if (read == NULL)
+        st->priv.status = INFLATE_ERR_READ;
 }
 
 inflate_status_t inflate_read(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced)
@@ -406,34 +351,23 @@ inflate_status_t inflate_read(inflate_state_t *st, uint8_t *out, uint32_t cap, u
     if (out == NULL)
         cap = 0;
     while (p->status == 0) {
-        switch (p->phase) {
-        case PH_GZIP_HEADER:
+        uint8_t phase = p->phase;
+        if (phase == PH_GZIP_HEADER) {
             gzip_header(st);
-            continue;
-        case PH_BLOCK_HEADER:
+        } else if (phase == PH_BLOCK_HEADER) {
             block_header(st);
-            continue;
-        case PH_STORED:
-            stored(st, out, cap, &n);
-            if (p->phase == PH_STORED)
-                break; /* output full (or an error) */
-            continue;
-        case PH_HUFFMAN:
-            huffman(st, out, cap, &n);
-            if (p->phase == PH_HUFFMAN)
-                break;
-            continue;
-        case PH_TRAILER:
+        } else if (phase == PH_TRAILER) {
             /* The running CRC must include this call's output before it is compared. */
             p->crc = crc32_gzip(p->crc, out, n);
             crc_from = n;
             gzip_trailer(st);
-            continue;
-        default:
+        } else if (phase == PH_DONE) {
             p->status = INFLATE_DONE;
-            continue;
+        } else {
+            block_data(st, out, cap, &n);
+            if (p->phase == phase)
+                break; /* output full (or an error) */
         }
-        break;
     }
     p->crc = crc32_gzip(p->crc, out + crc_from, n - crc_from);
     if (produced != NULL)

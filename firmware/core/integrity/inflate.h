@@ -32,23 +32,26 @@ typedef enum {
 } inflate_status_t;
 
 /* The state is opaque in spirit; its size is what a caller must reserve (about 35 KiB, fixed).
- * Everything after in_buf is private to inflate.c. */
+ * `priv` is private to inflate.c (first, so its fields sit at small offsets: short loads on
+ * lx106). */
 typedef struct inflate_state {
-    uint8_t window[INFLATE_WINDOW_SIZE]; /* the last 32 KiB of output, circular */
-    uint8_t in_buf[256];                 /* input staging for the read callback */
     struct inflate_private {
         inflate_read_fn read;
         void *ctx;
-        uint32_t total_in, total_out, crc;
-        uint32_t bitbuf;              /* bits read but not used, LSB first (< 8 between calls) */
+        uint32_t total_in, total_out;
+        uint32_t crc;    /* of the output; of the header bytes while the gzip header is read */
+        uint32_t bitbuf; /* bits read but not used, LSB first (< 8 between calls) */
+        uint32_t bitcnt;
         uint32_t copy_len, copy_dist; /* pending match, or stored bytes left (dist 0) */
-        uint16_t in_pos, in_len, wpos;
-        uint8_t bitcnt, format, phase, last_block;
-        int8_t status; /* sticky INFLATE_ERR_* or INFLATE_DONE, else 0 */
+        uint32_t in_pos, in_len, wpos;
+        int32_t status; /* sticky INFLATE_ERR_* or INFLATE_DONE, else 0 */
+        uint8_t format, phase, last_block;
         /* Canonical Huffman tables: code counts per length and symbols in code order. */
         uint16_t lencnt[16], lensym[288], distcnt[16], distsym[32];
         uint8_t lengths[288 + 32]; /* code lengths while a dynamic header is read */
     } priv;
+    uint8_t in_buf[256];                 /* input staging for the read callback */
+    uint8_t window[INFLATE_WINDOW_SIZE]; /* the last 32 KiB of output, circular */
 } inflate_state_t;
 
 void inflate_init(inflate_state_t *st, inflate_format_t format, inflate_read_fn read, void *ctx);

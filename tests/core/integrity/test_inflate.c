@@ -340,7 +340,7 @@ typedef struct {
 static void put_bits(bitw_t *w, uint32_t v, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        w->acc |= ((v >> i) & 1u) << w->n;
+        w->acc |= (i < 32 ? (v >> i) & 1u : 0u) << w->n;
         if (++w->n == 8) {
             w->buf[w->len++] = (uint8_t)w->acc;
             w->acc = 0;

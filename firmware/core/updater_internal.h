@@ -1,0 +1,24 @@
+/* Shared between updater.c (the state machine), updater_verify.c (the checks end() makes on
+ * the staged image) and updater_error.c (messages). Not part of the API. */
+#ifndef OTASIM_UPDATER_INTERNAL_H
+#define OTASIM_UPDATER_INTERNAL_H
+
+#include "reader.h"
+#include "updater.h"
+
+/* _setError(): store the code, call onError, abort the update (reset with onEnd). */
+void updater_fail(updater_t *u, update_error_t error, updater_detail_t detail);
+
+/* _reset(): forget the update in progress; onEnd if `callback`. */
+void updater_reset(updater_t *u, bool callback);
+
+/* A reader over flash that shows the stage as it was sent: the flash-mode byte the Updater
+ * patched reads back as its original value. `ctx` is the updater. */
+bool updater_stage_read(void *ctx, uint32_t offset, void *dst, uint32_t len);
+
+/* end() step 5: signature (with a key) or MD5; step 6: _verifyEnd() plus the gzip and image
+ * checks. Each returns false after setting the error. */
+bool updater_verify_payload(updater_t *u);
+bool updater_verify_end(updater_t *u);
+
+#endif

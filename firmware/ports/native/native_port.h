@@ -1,0 +1,55 @@
+/* The native port: every hal.h function implemented on a flashsim device, for firmware built
+ * as host code (tests, the native device runner). One device per process at a time (the HAL
+ * is a set of plain C functions); attach it before calling any firmware code.
+ *
+ * Time is virtual: hal_millis() starts at config.start_ms and only hal_delay_ms() (or
+ * native_port_advance_ms()) moves it, so waiting costs nothing and runs are reproducible.
+ * hal_random() is a deterministic generator seeded from config.random_seed. */
+#ifndef OTASIM_NATIVE_PORT_H
+#define OTASIM_NATIVE_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flashsim.h"
+#include "hal.h"
+
+#define NATIVE_BOOT_MODE_UART 1u  /* UART download boot: first boot after a serial flash */
+#define NATIVE_BOOT_MODE_FLASH 3u /* normal boot from flash */
+
+typedef struct native_port_config {
+    uint32_t boot_mode;    /* hal_boot_mode(); default NATIVE_BOOT_MODE_FLASH */
+    uint32_t free_heap;    /* hal_free_heap(); default 30000 (the core's host mock) */
+    uint64_t random_seed;  /* hal_random() stream; default 1 */
+    uint32_t start_ms;     /* hal_millis() at attach; default 0 */
+    /* Console: bytes go to `console` if set, else are appended to console_buf (kept
+     * NUL-terminated, truncated at console_cap - 1), else dropped. */
+    void (*console)(void *user, const void *buf, size_t len);
+    void *console_user;
+    char *console_buf;
+    size_t console_cap;
+    /* hal_restart(): called if set (a runner ends the boot there, e.g. with _exit()); the
+     * restart is recorded either way and, if the hook returns, hal_restart() returns. */
+    void (*on_restart)(void *user, hal_restart_t kind);
+    void *restart_user;
+} native_port_config_t;
+
+void native_port_default_config(native_port_config_t *cfg);
+
+/* Attach a device (not owned) with a config (copied); resets clock, counters and console. */
+void native_port_attach(flashsim_t *fs, const native_port_config_t *cfg);
+void native_port_detach(void);
+flashsim_t *native_port_flash(void);
+
+/* Change the environment while firmware runs. */
+void native_port_set_boot_mode(uint32_t boot_mode);
+void native_port_set_free_heap(uint32_t bytes);
+void native_port_advance_ms(uint32_t ms);
+
+/* Observe it. */
+size_t native_port_console_len(void); /* bytes captured in console_buf (before truncation) */
+unsigned native_port_restart_count(void);
+hal_restart_t native_port_last_restart(void);
+unsigned long native_port_yield_count(void);
+
+#endif
