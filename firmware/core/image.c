@@ -188,6 +188,27 @@ void app_desc_encode(const app_desc_t *desc, uint8_t raw[sizeof(app_desc_t)])
     memcpy(raw + 8 + APP_DESC_NAME_LEN, desc->build_id, APP_DESC_BUILD_ID_LEN);
 }
 
+bool image_find_boot_desc(const reader_t *r, uint32_t base, uint32_t limit, app_desc_t *out)
+{
+    if (limit > IMAGE_APP_OFFSET) {
+        limit = IMAGE_APP_OFFSET;
+    }
+    uint8_t raw[sizeof(app_desc_t)];
+    for (uint32_t off = 0; off + sizeof raw <= limit; off += 4) {
+        uint8_t magic[4];
+        if (!reader_read(r, base + off, magic, sizeof magic)) {
+            return false;
+        }
+        if (le32_load(magic) != APP_DESC_MAGIC) {
+            continue; /* cheap pre-check: one 4-byte read per candidate */
+        }
+        if (reader_read(r, base + off, raw, sizeof raw) && app_desc_decode(raw, out)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 image_status_t image_parse_pair(const reader_t *r, uint32_t base, uint32_t limit, unsigned flags,
                                 image_pair_info_t *out)
 {

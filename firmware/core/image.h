@@ -127,6 +127,15 @@ bool image_file_crc(const reader_t *r, uint32_t base, uint32_t len, uint32_t *cr
 bool app_desc_decode(const uint8_t raw[sizeof(app_desc_t)], app_desc_t *out);
 void app_desc_encode(const app_desc_t *desc, uint8_t raw[sizeof(app_desc_t)]);
 
+/* The bootloader image (at flash 0) carries an app descriptor too, so the native target, the
+ * Updater and `otasim image info` can tell which bootloader a device has: name "eboot" (the
+ * eboot-compatible mode) or "safeboot" (the power-fail-safe mode). It is wherever the linker put
+ * it inside the image's segment data, 4-byte aligned: found by scanning [base, base + limit)
+ * (limit at most 4096) for the first offset whose 64 bytes decode as a descriptor. */
+#define BOOT_DESC_NAME_EBOOT "eboot"
+#define BOOT_DESC_NAME_SAFE "safeboot"
+bool image_find_boot_desc(const reader_t *r, uint32_t base, uint32_t limit, app_desc_t *out);
+
 /* ESP.getSketchSize(): walk the app header at base + 0x1000 (all `segment count` segments,
  * headers only) and return (end + 16) & ~15 as an offset from base, eboot included.
  * False if a header cannot be read or the walk passes `limit` (a corrupt header; the original

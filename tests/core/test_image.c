@@ -117,8 +117,7 @@ Test(image, single_images)
     /* The app alone: its stored checksum is elf2bin's (CRC words as zero), so it differs. */
     cr_expect_eq(image_parse_buffer(bin + 0x1000, len - 0x1000, IMAGE_PARSE_CHECKSUM, &i),
                  IMAGE_ERR_CHECKSUM);
-    cr_expect_eq(image_parse_buffer(bin + 0x1000, len - 0x1000, IMAGE_PARSE_HEADERS, &i),
-                 IMAGE_OK);
+    cr_expect_eq(image_parse_buffer(bin + 0x1000, len - 0x1000, IMAGE_PARSE_HEADERS, &i), IMAGE_OK);
     cr_expect_not(i.checksum_checked);
     free(bin);
 }
@@ -149,8 +148,7 @@ Test(image, header_corruptions)
     uint8_t save[4];
     memcpy(save, bin + 0x100C, 4);
     memset(bin + 0x100C, 0xFF, 4);
-    cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_CHECKSUM, &p),
-                 IMAGE_ERR_TRUNCATED);
+    cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_CHECKSUM, &p), IMAGE_ERR_TRUNCATED);
     memcpy(bin + 0x100C, save, 4);
 
     /* eboot growing past its sector. */
@@ -169,16 +167,14 @@ Test(image, data_corruptions)
 
     /* A flipped bit in eboot's code: eboot checksum. */
     bin[0x20] ^= 0x10;
-    cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_CHECKSUM, &p),
-                 IMAGE_ERR_CHECKSUM);
+    cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_CHECKSUM, &p), IMAGE_ERR_CHECKSUM);
     cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_HEADERS, &p), IMAGE_OK,
                  "headers only: data is not read");
     bin[0x20] ^= 0x10;
 
     /* In the app's code: app checksum (neither form matches). */
     bin[0x1000 + 0x10 + 100] ^= 0x01;
-    cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_CHECKSUM, &p),
-                 IMAGE_ERR_CHECKSUM);
+    cr_expect_eq(image_parse_pair_buffer(bin, len, IMAGE_PARSE_CHECKSUM, &p), IMAGE_ERR_CHECKSUM);
     bin[0x1000 + 0x10 + 100] ^= 0x01;
 
     /* In eboot's 0xAA fill: no image checksum covers it, the file CRC does. */
@@ -308,4 +304,26 @@ Test(image, status_strings)
         cr_expect_str_neq(image_status_str((image_status_t)s), "unknown");
     }
     cr_expect_str_eq(image_status_str((image_status_t)99), "unknown");
+}
+
+Test(image, boot_desc_found_by_scan)
+{
+    uint8_t img[4096];
+    memset(img, 0xAA, sizeof img);
+    app_desc_t d = {.magic = APP_DESC_MAGIC, .version = 1};
+    strcpy(d.name, BOOT_DESC_NAME_SAFE);
+    strcpy(d.build_id, "test");
+    /* a stray magic word that does not decode must be skipped */
+    img[100] = 0x53, img[101] = 0x41, img[102] = 0x54, img[103] = 0x4F;
+    app_desc_encode(&d, img + 1024);
+    mem_reader_t m = {img, sizeof img};
+    reader_t r = mem_reader(&m);
+    app_desc_t got;
+    cr_assert(image_find_boot_desc(&r, 0, sizeof img, &got));
+    cr_expect_str_eq(got.name, BOOT_DESC_NAME_SAFE);
+    img[1024] ^= 1; /* magic broken: nothing else in the image decodes */
+    cr_expect_not(image_find_boot_desc(&r, 0, sizeof img, &got));
+    app_desc_encode(&d, img + 4096 - 64 + 0); /* last slot that fits is found */
+    cr_expect(image_find_boot_desc(&r, 0, sizeof img, &got));
+    cr_expect_not(image_find_boot_desc(&r, 0, sizeof img - 4, &got));
 }
