@@ -227,6 +227,8 @@ static int copy(journal_rec_t *r)
         if (w != 0)
             return w;
     }
+    if (first && !(r->flags & JOURNAL_F_STASH))
+        boot_putc('B'); /* sector 0 unchanged: skipped, as eboot reports it */
     if (first && (r->flags & JOURNAL_F_STASH)) {
         if (hal_flash_read(journal_stash_addr(jn.base), boot_buf, BOOT_SECTOR) != HAL_OK ||
             crc32_gzip(0, boot_buf, BOOT_SECTOR) != r->boot_crc)

@@ -8,6 +8,7 @@
 
 #include "boot_cmd.h"
 #include "boot_internal.h"
+#include "image.h"
 #include "journal.h"
 #include "native_port.h"
 #include "testlib.h"
@@ -74,6 +75,16 @@ static void attach(bt_t *b)
 
 bt_outcome_t bt_boot(bt_t *b)
 {
+    /* The mask ROM loads sector 0 and checks its checksum before anything runs. */
+    uint8_t s0[0x1000];
+    image_info_t info;
+    flashsim_peek(b->fs, 0, s0, sizeof(s0));
+    if (image_parse_buffer(s0, sizeof(s0), IMAGE_PARSE_CHECKSUM, &info) != IMAGE_OK ||
+        info.checksum != info.checksum_calc) {
+        memset(&b->start, 0, sizeof(b->start));
+        b->console[0] = 0;
+        return BT_BRICK;
+    }
     /* Fresh boot: the bootloader must not depend on what a previous boot left in its RAM. */
     memset(boot_buf, 0x5A, sizeof(boot_buf));
     memset(boot_buf2, 0xA5, sizeof(boot_buf2));

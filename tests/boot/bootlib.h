@@ -27,6 +27,7 @@ typedef enum {
     BT_APP = 0,      /* an app was started */
     BT_RETURNED = 1, /* boot_main() returned (no app could be started) */
     BT_CUT = 2,      /* power was cut during the boot */
+    BT_BRICK = 3,    /* the "ROM" found no valid bootloader image in sector 0 */
 } bt_outcome_t;
 
 typedef struct bt {
