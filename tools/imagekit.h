@@ -49,7 +49,8 @@ int imagekit_build_image(const imagekit_header_t *hdr, const imagekit_segment_t 
 int imagekit_pack_pair(const uint8_t *boot, size_t boot_len, const uint8_t *app, size_t app_len,
                        uint8_t **out, size_t *out_len, char *err, size_t errlen);
 
-/* Recompute __crc_len/__crc_val of a pair in place (after a change). */
+/* Refresh a pair in place after a change, as elf2bin computes it: the app checksum with the
+ * CRC words zero, then __crc_len/__crc_val. */
 int imagekit_fill_crc(uint8_t *pair, size_t len, char *err, size_t errlen);
 
 /* Recompute the trailing checksum byte of one image in place (CRC words read as they are). */

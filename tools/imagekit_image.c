@@ -84,17 +84,6 @@ static size_t image_length(const uint8_t *img, size_t len, const char *what, cha
     return info.length;
 }
 
-int imagekit_fill_crc(uint8_t *pair, size_t len, char *err, size_t errlen)
-{
-    if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > UINT32_MAX)
-        return ik_fail(err, errlen, "pair of %zu bytes has no room for the CRC words", len);
-    memset(pair + IMAGE_CRC_LEN_OFFSET, 0, 8);
-    uint32_t crc = crc32_mpeg2(CRC32_MPEG2_INIT, pair, len);
-    ik_put32(pair + IMAGE_CRC_LEN_OFFSET, (uint32_t)len);
-    ik_put32(pair + IMAGE_CRC_VAL_OFFSET, crc);
-    return 0;
-}
-
 int imagekit_fix_checksum(uint8_t *image, size_t len, char *err, size_t errlen)
 {
     image_info_t info;
@@ -106,6 +95,20 @@ int imagekit_fix_checksum(uint8_t *image, size_t len, char *err, size_t errlen)
         for (uint32_t k = 0; k < info.segments[i].length; k++)
             sum ^= image[info.segments[i].data_offset + k];
     image[info.length - 1] = sum;
+    return 0;
+}
+
+int imagekit_fill_crc(uint8_t *pair, size_t len, char *err, size_t errlen)
+{
+    if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > UINT32_MAX)
+        return ik_fail(err, errlen, "pair of %zu bytes has no room for the CRC words", len);
+    memset(pair + IMAGE_CRC_LEN_OFFSET, 0, 8);
+    /* elf2bin's order: the app checksum with the words zero, then the CRC over the file. */
+    if (imagekit_fix_checksum(pair + IMAGE_APP_OFFSET, len - IMAGE_APP_OFFSET, err, errlen))
+        return -1;
+    uint32_t crc = crc32_mpeg2(CRC32_MPEG2_INIT, pair, len);
+    ik_put32(pair + IMAGE_CRC_LEN_OFFSET, (uint32_t)len);
+    ik_put32(pair + IMAGE_CRC_VAL_OFFSET, crc);
     return 0;
 }
 

@@ -51,7 +51,9 @@ static int pem_private_der(const uint8_t *pem, size_t len, der_buf_t *der, char 
         case BR_PEM_BEGIN_OBJ: {
             const char *name = br_pem_decoder_name(&pc);
             seen = true;
-            in_key = !strcmp(name, "RSA PRIVATE KEY") || !strcmp(name, "PRIVATE KEY");
+            /* EC keys are decoded too, to be refused with a precise message. */
+            in_key = !strcmp(name, "RSA PRIVATE KEY") || !strcmp(name, "PRIVATE KEY") ||
+                     !strcmp(name, "EC PRIVATE KEY");
             br_pem_decoder_setdest(&pc, in_key ? der_append : NULL, der);
             break;
         }
