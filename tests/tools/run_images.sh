@@ -36,6 +36,9 @@ for v in 1 2; do
     gunzip -c "$D/$s.bin.gz" | cmp -s - "$D/$s.bin" || fail "$s.bin.gz is not gzip of $s.bin"
 done
 cmp -s "$D/basic-v1.bin" "$D/basic-v2.bin" && fail "v1 and v2 are identical"
+[ "$(stat -c %s "$D/flash-4m2m.bin")" = 4194304 ] || fail "flash-4m2m.bin is not 4 MiB"
+n=$(stat -c %s "$D/basic-v1.bin")
+head -c "$n" "$D/flash-4m2m.bin" | cmp -s - "$D/basic-v1.bin" || fail "flash-4m2m.bin does not start with basic-v1.bin"
 rm -f "$D/.info.out"
 [ "$fails" = 0 ] && echo "all image checks passed" && exit 0
 exit 1
