@@ -106,6 +106,11 @@ expect 2 "sign missing --out" "$O" sign --mode sign --privatekey "$T/private.key
 
 # ---- header ----
 expect 0 "header" "$O" sign --mode header --publickey "$T/public.key" --out "$T/Updater_Signing.h"
+expect 0 "header, new dir" "$O" sign --mode header --publickey "$T/public.key" --out "$T/core/gen/Updater_Signing.h"
+cmp -s "$T/core/gen/Updater_Signing.h" "$T/Updater_Signing.h" || fail "header in a new directory differs"
+touch -d '2000-01-01' "$T/Updater_Signing.h"
+expect 0 "header unchanged" "$O" sign --mode header --publickey "$T/public.key" --out "$T/Updater_Signing.h"
+[ "$(stat -c %Y "$T/Updater_Signing.h")" = "$(date -d 2000-01-01 +%s)" ] || fail "unchanged header was rewritten"
 grep -q '#define ARDUINO_SIGNING 1' "$T/Updater_Signing.h" || fail "header lacks ARDUINO_SIGNING 1"
 n=$(grep -c '^0x' "$T/Updater_Signing.h")
 [ "$n" = $(($(stat -c %s "$T/public.key") + 1)) ] || fail "header array has $n bytes, expected the PEM + NUL"
