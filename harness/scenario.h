@@ -1,0 +1,198 @@
+/* Scenarios: the parsed form of a .scn file (grammar in scenarios/README.md). A scenario is a
+ * list of steps; each step is one line (or one ';'-separated statement) of the file and
+ * remembers where it came from, so the engine can name file:line in its messages too. */
+#ifndef OTASIM_SCENARIO_H
+#define OTASIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outcome.h"
+
+#define SCN_NAME_LEN 24
+#define SCN_MAX_FLIPS 8
+#define SCN_TEXT_LEN 160
+
+typedef enum {
+    SCN_DEVICE,
+    SCN_FLASH,
+    SCN_BOOT,
+    SCN_UPDATE,
+    SCN_RESET,
+    SCN_CUT,
+    SCN_EXPECT,
+} scn_verb_t;
+
+typedef enum { SCN_BOOT_EBOOT = 0, SCN_BOOT_SAFE = 1 } scn_boot_mode_t;
+
+/* Which bootloader image a flash or update step puts in sector 0. */
+typedef enum {
+    SCN_BL_DEVICE = 0, /* the device's mode (device boot=...) */
+    SCN_BL_EBOOT,
+    SCN_BL_SAFE,
+    SCN_BL_SAFE_REV2, /* the safe bootloader, a different build (sector 0 changes) */
+} scn_bootloader_t;
+
+/* An image reference: app@version[:size] (an app image), or fs@version[:size] (a filesystem
+ * image). size 0 = the build's image (apps) or the default size (fs). */
+typedef struct scn_image_ref {
+    char name[SCN_NAME_LEN];
+    uint32_t version;
+    uint32_t size;
+} scn_image_ref_t;
+
+typedef struct scn_device {
+    char layout[16];
+    scn_boot_mode_t boot;
+    uint64_t seed;
+    bool signing;   /* the app requires signed updates (ARDUINO_SIGNING with the test key) */
+    bool atomic_fs; /* the app is built with ATOMIC_FS_UPDATE */
+} scn_device_t;
+
+typedef struct scn_flash {
+    scn_image_ref_t app;
+    scn_bootloader_t bootloader;
+    bool has_fs;
+    scn_image_ref_t fs;
+    bool reset; /* false: "reset=no", the chip stays strapped for UART download (#3915) */
+} scn_flash_t;
+
+typedef enum { SCN_MD5_NONE = 0, SCN_MD5_RIGHT, SCN_MD5_WRONG } scn_md5_t;
+
+typedef enum {
+    SCN_SIG_KEEP = 0, /* as signed (or unsigned when not signed) */
+    SCN_SIG_FLIP,     /* one bit of the signature inverted */
+    SCN_SIG_ZERO,     /* signature bytes all zero */
+    SCN_SIG_TRAILER,  /* the length field says 255 instead of the real length */
+    SCN_SIG_LEGACY,   /* signed in the legacy format (raw digest, cores <= 2.5.2) */
+    SCN_SIG_STRIP,    /* signature and length removed (an unsigned image, #8707) */
+} scn_sig_t;
+
+typedef struct scn_flip {
+    uint32_t offset;
+    uint8_t bit;
+} scn_flip_t;
+
+typedef struct scn_update {
+    bool fs; /* update fs (U_FS) rather than update sketch (U_FLASH) */
+    scn_image_ref_t image;
+    scn_bootloader_t bootloader;
+    bool gzip, sign;
+    int flash_mode; /* -1: as built; else header byte 2 of the pair sent (0 QIO .. 3 DOUT) */
+    scn_md5_t md5;
+    scn_sig_t sig;
+    size_t nflips;
+    scn_flip_t flips[SCN_MAX_FLIPS];
+    bool has_truncate;
+    uint32_t truncate; /* send only the first N bytes (declared size follows unless size=) */
+    bool has_size;
+    uint32_t size; /* declared size (Update.begin) */
+    bool has_magic;
+    uint8_t magic; /* first byte of the file replaced */
+} scn_update_t;
+
+typedef enum { SCN_RESET_WARM, SCN_RESET_POWER } scn_reset_kind_t;
+
+typedef enum {
+    SCN_PHASE_STAGING = 1u << 0, /* the app's Updater writing the stage */
+    SCN_PHASE_COMMAND = 1u << 1, /* RTC boot command writes (Updater end(), bootloader clear) */
+    SCN_PHASE_REBOOT = 1u << 2,  /* after the app's last write, before it restarts */
+    SCN_PHASE_COPY = 1u << 3,    /* the bootloader's writes outside the journal area */
+    SCN_PHASE_JOURNAL = 1u << 4, /* writes to the journal area (Updater or bootloader) */
+} scn_phase_t;
+#define SCN_PHASE_ALL 0x1Fu
+
+typedef enum {
+    SCN_MODE_BEFORE = 1u << 0,
+    SCN_MODE_AFTER = 1u << 1,
+    SCN_MODE_TORN = 1u << 2,
+    SCN_MODE_WEAK = 1u << 3, /* torn, and a torn erase leaves weak bits */
+} scn_cut_mode_t;
+
+typedef enum { SCN_RTC_ZERO = 1u << 0, SCN_RTC_GARBAGE = 1u << 1 } scn_rtc_t;
+
+typedef struct scn_cut {
+    unsigned phases; /* scn_phase_t bits */
+    bool each;       /* at=each: every point; else [from, to] */
+    uint32_t from, to;
+    uint32_t stride; /* take every stride-th point (1 = all) */
+    unsigned modes;  /* scn_cut_mode_t bits */
+    scn_reset_kind_t reset;
+    unsigned rtc;     /* scn_rtc_t bits (power cuts) */
+    uint32_t doubles; /* sampled double cuts (a second cut during the recovery boot) */
+} scn_cut_t;
+
+typedef enum {
+    SCN_EXP_BOOTS,     /* an app boots */
+    SCN_EXP_APP,       /* that app is name@version */
+    SCN_EXP_OUTCOME,   /* the outcome of the last update is in a set */
+    SCN_EXP_FS,        /* filesystem all old / all new */
+    SCN_EXP_UNCHANGED, /* regions kept their content since the flash step */
+    SCN_EXP_ERASES,    /* erases per sector since the flash step <= N */
+    SCN_EXP_CONSOLE,   /* console contains / lacks a text */
+    SCN_EXP_ERROR,     /* the Updater's error code of the last update */
+    SCN_EXP_FLASH_MODE /* header byte 2 at flash 0 */
+} scn_expect_kind_t;
+
+/* Regions (bits) for unchanged= and erases region=. */
+typedef enum {
+    SCN_REG_EEPROM = 1u << 0,
+    SCN_REG_RFCAL = 1u << 1,
+    SCN_REG_WIFI = 1u << 2,
+    SCN_REG_BOOT = 1u << 3,    /* sector 0 */
+    SCN_REG_FS = 1u << 4,      /* [fs_start, fs_end) */
+    SCN_REG_JOURNAL = 1u << 5, /* the safe bootloader's journal area */
+    SCN_REG_ALL = 1u << 6,     /* the whole chip */
+} scn_region_t;
+
+typedef struct scn_expect {
+    scn_expect_kind_t kind;
+    scn_image_ref_t app;     /* APP */
+    outcome_set_t outcomes;  /* OUTCOME */
+    bool fs_new;             /* FS: all-new (else all-old) */
+    unsigned regions;        /* UNCHANGED, ERASES */
+    uint32_t max_erases;     /* ERASES */
+    bool lacks;              /* CONSOLE: must not contain */
+    char text[SCN_TEXT_LEN]; /* CONSOLE */
+    int error;               /* ERROR: 0 = none */
+    uint8_t flash_mode;      /* FLASH_MODE */
+} scn_expect_t;
+
+typedef struct scn_step {
+    scn_verb_t verb;
+    unsigned line, col;
+    union {
+        scn_device_t device;
+        scn_flash_t flash;
+        unsigned max_boots; /* BOOT: 0 = default */
+        scn_update_t update;
+        scn_reset_kind_t reset;
+        scn_cut_t cut;
+        scn_expect_t expect;
+    } u;
+} scn_step_t;
+
+typedef struct scenario {
+    char path[512];
+    char title[SCN_TEXT_LEN]; /* the first header comment line (without "# ") */
+    scn_step_t *steps;
+    size_t nsteps;
+    /* Derived by the parser's checks: */
+    long cut_step;   /* index of the cut step, -1 without */
+    long cut_update; /* index of the update step the cut belongs to, -1 without */
+} scenario_t;
+
+/* Parse a scenario text. `path` names it in messages. On error: NULL, and err holds
+ * "path:line:column: expected ..., got ..." (one line, no trailing newline). */
+scenario_t *scenario_parse(const char *text, size_t len, const char *path, char *err,
+                           size_t errlen);
+/* Read and parse a file. */
+scenario_t *scenario_load(const char *path, char *err, size_t errlen);
+void scenario_free(scenario_t *s);
+
+const char *scn_verb_name(scn_verb_t v);
+const char *scn_phase_name(scn_phase_t p);
+const char *scn_mode_name(scn_cut_mode_t m);
+
+#endif
