@@ -1,0 +1,145 @@
+/* The device the engine drives: a simulated ESP8266 (flashsim chip + RTC memory) that boots
+ * the real bootloader (firmware/boot, host build) and the app its descriptor names.
+ *
+ * This is the harness's view of INTERFACES.md §4 (emu/native/native_device.h, nd_run). Until
+ * the native branch lands, device_local.c implements it here: the same contract, kept small —
+ *   - every boot runs in a fresh fork()ed child (DESIGN.md: no C state survives a reset); the
+ *     child reports every flash operation (address, data) and RTC change in order through a
+ *     pipe, and the parent applies them to its own chip, so the parent's chip, op counter,
+ *     wear and RTC evolve exactly as the child's did (flashsim is deterministic per seed and
+ *     history, and the fault plan armed on the parent is inherited by the child);
+ *   - the native "ROM": sector 0 must hold an image with a valid checksum and a bootloader
+ *     descriptor ("eboot"/"safeboot") naming the mode, else the device is a brick;
+ *   - the boot port checks the app image (headers, checksum, descriptor) and runs the app the
+ *     descriptor names from a registry of host-built apps (device_app.c: "basic", any
+ *     version, the minimal stream-update app of issue 4 §2);
+ *   - while recording, the parent snapshots (copy on write) before applying each record, so
+ *     a sweep can rebuild the state at any cut point without replaying the prefix. */
+#ifndef OTASIM_HARNESS_DEVICE_H
+#define OTASIM_HARNESS_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flashsim.h"
+#include "layout.h"
+
+typedef struct hdev hdev_t;
+
+typedef struct hdev_config {
+    flash_layout_t layout; /* the app's layout (the board menu); safe apps derive theirs */
+    uint64_t seed;
+    /* The app's build options. */
+    bool signing;                   /* ARDUINO_SIGNING: updates must be signed with this key */
+    const char *signing_pubkey_pem; /* PEM text (copied) */
+    bool atomic_fs;                 /* ATOMIC_FS_UPDATE */
+    unsigned max_boots;             /* per hdev_run(); 0 = 8 */
+    unsigned wall_limit_s;          /* a boot that takes longer is a hang; 0 = 20 s */
+} hdev_config_t;
+
+/* An update the app receives through the Updater's stream interface (its first boot in a
+ * run takes it). */
+typedef struct hdev_job {
+    const uint8_t *data;
+    size_t len;        /* bytes that arrive on the stream */
+    uint32_t declared; /* the size given to Update.begin() */
+    int command;       /* U_FLASH or U_FS */
+    bool has_md5;
+    char md5[33];
+} hdev_job_t;
+
+typedef enum {
+    HDEV_END_IDLE = 0,   /* an app runs and has nothing (more) to do */
+    HDEV_END_POWER_CUT,  /* the armed plan cut power: the device is unpowered */
+    HDEV_END_HANG,       /* no progress: UART download mode after a restart, or time limit */
+    HDEV_END_BRICK,      /* the ROM found no valid bootloader image in sector 0 */
+    HDEV_END_CRASH,      /* the boot's process died (a signal) */
+    HDEV_END_BOOT_LIMIT, /* max_boots boots without an app running (boot loop) */
+} hdev_end_t;
+
+const char *hdev_end_name(hdev_end_t e);
+
+/* Where a record comes from (the cut phases of the scenario language). */
+typedef enum {
+    HDEV_PH_STAGING = 0, /* the app's flash writes outside the journal area */
+    HDEV_PH_COMMAND,     /* RTC memory changes (boot command write / clear) */
+    HDEV_PH_COPY,        /* the bootloader's flash writes outside the journal area */
+    HDEV_PH_JOURNAL,     /* flash writes to the journal area (either side) */
+} hdev_phase_t;
+
+typedef enum {
+    HDEV_REC_PROGRAM = 0,
+    HDEV_REC_ERASE_SECTOR,
+    HDEV_REC_ERASE_BLOCK,
+    HDEV_REC_RTC, /* the whole RTC memory after a change (FLASHSIM_RTC_SIZE bytes) */
+} hdev_rec_kind_t;
+
+typedef struct hdev_rec {
+    hdev_rec_kind_t kind;
+    hdev_phase_t phase;
+    bool in_app;   /* written while the app ran (else the bootloader) */
+    unsigned boot; /* boot number inside its hdev_run(), from 0 */
+    uint32_t addr, len;
+    uint8_t *data;               /* PROGRAM: len bytes; RTC: FLASHSIM_RTC_SIZE bytes */
+    flashsim_snapshot_t *before; /* recording: the state just before this record */
+} hdev_rec_t;
+
+/* One boot's end, recorded. */
+typedef struct hdev_boot_rec {
+    size_t first_rec, nrecs;     /* its records */
+    bool app;                    /* an app ran */
+    bool restarted;              /* it ended in a restart (software reset) */
+    flashsim_snapshot_t *at_end; /* the state after its last record (before the reset) */
+    size_t console_end;          /* console length (of the run) at its end */
+} hdev_boot_rec_t;
+
+typedef struct hdev_recording {
+    hdev_rec_t *recs;
+    size_t nrecs, cap;
+    hdev_boot_rec_t *boots;
+    size_t nboots, bcap;
+} hdev_recording_t;
+
+void hdev_recording_free(hdev_recording_t *r);
+
+typedef struct hdev_result {
+    hdev_end_t end;
+    unsigned boots;
+    bool app_running; /* an app was started in the last boot */
+    char app_name[24];
+    uint32_t app_version;
+    /* The job, if an app took it. */
+    bool job_taken;
+    bool job_ok;       /* end() succeeded (the app then restarted) */
+    int job_error;     /* updater error code (0 = none) */
+    char job_msg[200]; /* "ERROR[n]: ..." line, or "" */
+    char *console;     /* malloc'd, every boot of the run, NUL-terminated */
+    size_t console_len;
+} hdev_result_t;
+
+void hdev_result_free(hdev_result_t *r);
+
+hdev_t *hdev_new(const hdev_config_t *cfg);
+void hdev_free(hdev_t *d);
+flashsim_t *hdev_flash(hdev_t *d);
+const hdev_config_t *hdev_config(const hdev_t *d);
+
+/* Strap pins: after a serial flash without reset the chip stays in UART download boot mode
+ * (hal_boot_mode() == 1): the app runs once, and a software restart leaves the chip waiting
+ * in the ROM's download mode (a hang) until a reset or power cycle (#3915). */
+void hdev_set_uart_strap(hdev_t *d, bool uart);
+bool hdev_uart_strap(const hdev_t *d);
+/* A reset pin / power cycle: the straps are latched again (flash boot). Call after
+ * flashsim_warm_reset()/flashsim_power_loss() when the reset re-latches them. */
+void hdev_external_reset(hdev_t *d);
+
+/* Boot from the current state until the app is idle or the run ends otherwise. `job` may be
+ * NULL. With `rec`, every record is appended to it (with snapshots). */
+void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_result_t *out);
+
+/* Apply one record to the chip as the parent does during a run (used by sweeps to replay the
+ * op at a cut point under a plan). Returns the flashsim status of the operation. */
+flashsim_status_t hdev_apply(hdev_t *d, const hdev_rec_t *r);
+
+#endif

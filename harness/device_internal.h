@@ -1,0 +1,59 @@
+/* Shared by the parent (device_local.c) and the child side of a boot (device_app.c: the boot
+ * port and the built-in apps). Internal to the stop-gap device. */
+#ifndef OTASIM_HARNESS_DEVICE_INTERNAL_H
+#define OTASIM_HARNESS_DEVICE_INTERNAL_H
+
+#include <stdio.h>
+
+#include "device.h"
+
+/* How a boot ended, as the child reports it. */
+typedef enum {
+    CHILD_IDLE = 0,     /* the app has nothing (more) to do */
+    CHILD_RESTART = 1,  /* hal_restart() (software reset / watchdog): RTC kept */
+    CHILD_RETURNED = 2, /* boot_main() returned (no app could start): eboot resets the chip */
+} child_how_t;
+
+typedef struct child_end {
+    int32_t how;
+    int32_t boot_result;
+    uint8_t app, job_taken, job_ok, pad;
+    char app_name[24];
+    uint32_t app_version;
+    int32_t job_error;
+    char job_msg[200];
+    uint32_t console_len;
+} child_end_t;
+
+/* The child's context: set up by the parent right before fork(). */
+typedef struct hdev_child {
+    flashsim_t *fs;
+    FILE *out;
+    const hdev_config_t *cfg;
+    const hdev_job_t *job; /* offered to the app of this boot (NULL: none) */
+    bool safe;             /* sector 0 holds the safe bootloader */
+    uint32_t journal_lo, journal_hi;
+    bool in_app;
+    /* The operation being reported (pieces arrive page by page). */
+    bool pending;
+    uint32_t pending_op;
+    uint8_t pending_kind, pending_in_app;
+    uint32_t pending_addr, pending_len;
+    uint8_t *buf;
+    size_t buf_cap;
+    uint8_t rtc_last[FLASHSIM_RTC_SIZE];
+    char *console;
+    size_t console_len, console_cap;
+    child_end_t end;
+} hdev_child_t;
+
+extern hdev_child_t *hdev_current_child;
+
+/* Report the end of the boot and leave the child process. */
+_Noreturn void hdev_child_finish(child_how_t how);
+
+/* The built-in apps (device_app.c). Returns false if `name` is not one. Does not return
+ * when the app exists. */
+bool hdev_app_run(const char *name, uint32_t version);
+
+#endif

@@ -1,0 +1,59 @@
+/* The scenario engine: runs a parsed scenario on the device (device.h), with its sweep if it
+ * has a cut line, checks every expectation on the control run and on every branch, and prints
+ * a plain-text summary.
+ *
+ * A sweep (DESIGN.md "Power, resets and sweeps"): the update the cut belongs to runs once,
+ * recorded (every flash op and RTC change, with a copy-on-write snapshot before each); that
+ * run, continued with the rest of the scenario, is the unfaulted control. Then, for every cut
+ * point the cut line selects, the state at that point is rebuilt from its snapshot, the op at
+ * the point is replayed under a one-item fault plan (before / after / torn / weak), which must
+ * fire (else the branch is `invalid`), power is lost (RTC zeroed or garbage) or the chip is
+ * warm-reset, and only the rest of the scenario runs: the recovery boot and the expectations.
+ * Double cuts add a second planned cut inside the recovery boot, sampled by seed.
+ *
+ * Branch ids (also the replay ids' last part; `otasim run SCN --seed S --branch ID` reruns one):
+ *   PHASE:INDEX:MODE[/PAGE]:RESET[+INDEX2:MODE2[/PAGE2]]
+ *   PHASE  staging|command|reboot|copy|journal; INDEX counts that phase's points from 0
+ *   MODE   before|after|torn|weak (reboot points: at); PAGE the torn page of a program
+ *   RESET  zero|garbage (power lost, what RTC memory holds) or warm (RTC kept)
+ *   +...   a double cut: the second cut at op INDEX2 of the recovery boot
+ * Replay id: native:SCENARIO-PATH:SEED:BRANCH-ID (issue 5's `otasim replay ID` takes it). */
+#ifndef OTASIM_HARNESS_ENGINE_H
+#define OTASIM_HARNESS_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "outcome.h"
+#include "scenario.h"
+
+typedef struct engine_opts {
+    const char *images_dir; /* NULL: $OTASIM_IMAGES, then the build's */
+    bool has_seed;          /* --seed: overrides the device line's seed */
+    uint64_t seed;
+    const char *branch; /* --branch ID: run only this branch of the sweep (and the control) */
+    bool override_cut;  /* otasim sweep --phase/--modes/...: use this cut instead */
+    scn_cut_t cut;
+    bool verbose;             /* every branch, consoles of failures */
+    unsigned max_fail_lines;  /* failing branches printed (0 = 20) */
+    FILE *out;                /* NULL = stdout */
+    const char *command_name; /* "run" or "sweep": for the reproduction lines */
+} engine_opts_t;
+
+typedef struct engine_report {
+    bool passed;
+    bool control_passed;
+    unsigned branches;
+    unsigned invalid;
+    unsigned failed; /* branches (control included) with a failed expectation */
+    outcome_tally_t tally;
+    double seconds;
+    uint64_t seed;
+} engine_report_t;
+
+/* Runs the scenario; prints its summary to opts->out. Returns 0 when it ran (see
+ * report->passed), -1 when it could not run (the message was printed). */
+int engine_run(const scenario_t *s, const engine_opts_t *opts, engine_report_t *report);
+
+#endif

@@ -1,0 +1,85 @@
+/* Engine internals shared by engine.c (steps, expectations, outcomes) and sweep.c (the
+ * control, the branches, the summary). */
+#ifndef OTASIM_HARNESS_ENGINE_INTERNAL_H
+#define OTASIM_HARNESS_ENGINE_INTERNAL_H
+
+#include "device.h"
+#include "engine.h"
+#include "himages.h"
+
+/* The update the outcome of a run is judged against. Buffers belong to the engine's pool
+ * (immutable once made), so states can be copied by value. */
+typedef struct tx {
+    bool active;
+    bool fs;             /* an FS update: new/old are FS images, `app` must stay */
+    const hbuf_t *old;   /* pair (sketch) or FS content before (fs) */
+    const hbuf_t *new_;  /* pair sent, decompressed and without signature (or FS image) */
+    const hbuf_t *app;   /* fs updates: the installed pair */
+    uint8_t old_byte2;   /* flash-mode byte before: the Updater may patch the new one to it */
+    char old_name[24], new_name[24];
+    uint32_t old_version, new_version;
+    bool job_known; /* the app finished its part (staging + end()) */
+    bool job_ok;
+    int job_error;
+} tx_t;
+
+/* Everything a run/branch changes besides the chip (copied per branch). */
+typedef struct bstate {
+    const hbuf_t *cur_pair; /* what the flash holds as the app (pair) */
+    char cur_name[24];
+    uint32_t cur_version;
+    const hbuf_t *cur_fs; /* the FS content (NULL: erased) */
+    tx_t tx;
+    hdev_end_t end; /* of the last run */
+    bool app_running;
+    char app_name[24];
+    uint32_t app_version;
+    bool need_boot; /* a cut happened and no boot ran since */
+    bool cut_sector0;
+    char *console; /* malloc'd (copied per branch) */
+    size_t console_len;
+    unsigned failures;
+    char first_failure[400];
+} bstate_t;
+
+typedef struct engine {
+    const scenario_t *scn;
+    const engine_opts_t *opts;
+    FILE *out;
+    uint64_t seed;
+    scn_device_t dev_cfg;
+    flash_layout_t layout;     /* the device line's layout */
+    flash_layout_t eff_layout; /* the app's (safe layout in safe mode) */
+    himages_t images;
+    hdev_t *dev;
+    flashsim_t *fs;
+    hbuf_t **pool;
+    size_t npool, pool_cap;
+    flashsim_snapshot_t *baseline; /* after the last flash step */
+    uint32_t *baseline_erases;     /* per sector */
+    uint32_t nsectors;
+} engine_t;
+
+const hbuf_t *engine_keep(engine_t *e, hbuf_t *b); /* takes ownership */
+
+void bstate_init(bstate_t *s);
+void bstate_copy(bstate_t *dst, const bstate_t *src);
+void bstate_free(bstate_t *s);
+void bstate_console(bstate_t *s, const char *text, size_t len);
+void bstate_fail(bstate_t *s, const scn_step_t *st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Run steps [from, to) (cut steps are skipped: the sweep driver handles them). update steps
+ * record into `rec` when it is given. -1 on a setup error (message printed). */
+int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recording_t *rec,
+                 hdev_result_t *update_result);
+
+/* The outcome of the last update given the chip now and the last run. */
+outcome_t engine_classify(engine_t *e, const bstate_t *s);
+
+/* After a run: its end and app into the state. */
+void engine_note_run(bstate_t *s, const hdev_result_t *r);
+
+int sweep_run(engine_t *e, engine_report_t *rep);
+
+#endif
