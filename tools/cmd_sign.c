@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "commands.h"
 #include "imagekit.h"
 
@@ -25,9 +28,27 @@ static void usage(FILE *out)
 
 /* Header mode: the file is not rewritten when unchanged (signing.py does the same, so a
  * build does not recompile everything). */
+/* signing.py creates the header's directory if missing: mkdir -p of the parent. */
+static int make_parent_dirs(const char *path)
+{
+    char dir[4096];
+    if (strlen(path) >= sizeof(dir))
+        return -1;
+    strcpy(dir, path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
 static int write_if_changed(const char *path, const char *text)
 {
-    char err[512];
+    char err[512] = "";
     uint8_t *old;
     size_t old_len, len = strlen(text);
     if (!imagekit_read_file(path, &old, &old_len, NULL, 0)) {
@@ -36,7 +57,11 @@ static int write_if_changed(const char *path, const char *text)
         if (same)
             return 0;
     }
-    if (imagekit_write_file(path, (const uint8_t *)text, len, err, sizeof(err))) {
+    if (make_parent_dirs(path) != 0 ||
+        imagekit_write_file(path, (const uint8_t *)text, len, err, sizeof(err))) {
+        if (!err[0])
+            snprintf(err, sizeof(err), "cannot create the directory of %s: %s", path,
+                     strerror(errno));
         fprintf(stderr, "otasim sign: %s\n", err);
         return 1;
     }

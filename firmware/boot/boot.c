@@ -6,7 +6,6 @@
 #include "boot_port.h"
 #include "byteorder.h"
 #include "image.h"
-#include "reader.h"
 
 _Alignas(4) uint8_t boot_buf[BOOT_SECTOR];
 _Alignas(4) uint8_t boot_buf2[BOOT_SECTOR];
@@ -40,23 +39,22 @@ void boot_put_hex8(uint32_t v)
     hal_console_write(out, sizeof(out));
 }
 
-/* Decimal without a division (lx106's libgcc lacks it and the bootloader has no room for one). */
+/* Decimal by repeated subtraction: lx106's libgcc lacks division and the bootloader has no
+ * room for it (the values printed are small). */
 void boot_put_dec(uint32_t v)
 {
-    static const uint32_t pow10[] = {1000000000u, 100000000u, 10000000u, 1000000u, 100000u,
-                                     10000u,      1000u,      100u,      10u,      1u};
-    bool started = false;
-    for (unsigned i = 0; i < sizeof(pow10) / sizeof(pow10[0]); i++) {
-        char d = '0';
-        while (v >= pow10[i]) {
-            v -= pow10[i];
-            d++;
+    char out[10];
+    unsigned i = sizeof(out);
+    do {
+        uint32_t q = 0;
+        while (v >= 10u) {
+            v -= 10u;
+            q++;
         }
-        if (d != '0' || started || i == 9u) {
-            boot_putc(d);
-            started = true;
-        }
-    }
+        out[--i] = (char)('0' + v);
+        v = q;
+    } while (v != 0);
+    hal_console_write(out + i, sizeof(out) - i);
 }
 
 void boot_print_version(void)
@@ -70,13 +68,14 @@ void boot_print_version(void)
 
 int boot_load_app(uint32_t pair_base)
 {
-    uint8_t hdr[IMAGE_HEADER_LEN];
+    uint32_t hdr[IMAGE_HEADER_LEN / 4]; /* word buffers: the HAL may need them aligned */
     uint32_t pos = pair_base + IMAGE_APP_OFFSET;
     if (hal_flash_read(pos, hdr, sizeof(hdr)) != HAL_OK)
         return 1;
     pos += IMAGE_HEADER_LEN;
     /* Like eboot: no magic and no checksum check; the segment count is taken as it is. */
-    for (uint32_t i = 0; i < hdr[1]; i++) {
+    const uint8_t *h = (const uint8_t *)hdr;
+    for (uint32_t i = 0; i < h[1]; i++) {
         uint32_t seg[2];
         if (hal_flash_read(pos, seg, sizeof(seg)) != HAL_OK)
             return 2;
@@ -87,7 +86,7 @@ int boot_load_app(uint32_t pair_base)
             return 3;
         pos += len;
     }
-    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, le32_load(hdr + 4));
+    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, le32_load(h + 4));
 }
 
 int32_t boot_flash_src_read(void *ctx, uint8_t *buf, uint32_t cap)
@@ -96,43 +95,23 @@ int32_t boot_flash_src_read(void *ctx, uint8_t *buf, uint32_t cap)
     uint32_t n = s->end - s->pos;
     if (n > cap)
         n = cap;
-    if (n > 0 && flash_read_any(s->pos, buf, n) != HAL_OK)
+    /* The inflater asks for whole 256-byte blocks into a word-aligned buffer from an aligned
+     * start, so every read is aligned; the last one is rounded up to a word (a few bytes past
+     * the end are read and ignored). */
+    if (n > 0 && hal_flash_read(s->pos, buf, (n + 3u) & ~3u) != HAL_OK)
         return -1;
     s->pos += n;
     return (int32_t)n;
 }
 
-static bool src_byte(boot_flash_src_t *s, uint8_t *b)
+uint32_t boot_flash_le32(uint32_t addr)
 {
-    return boot_flash_src_read(s, b, 1) == 1;
+    uint32_t w[2] = {0, 0};
+    hal_flash_read(addr & ~3u, w, 8);
+    return le32_load((const uint8_t *)w + (addr & 3u));
 }
 
-bool boot_gzip_skip_header(boot_flash_src_t *s)
-{
-    uint8_t h[10];
-    if (boot_flash_src_read(s, h, sizeof(h)) != (int32_t)sizeof(h) || h[0] != IMAGE_GZIP_MAGIC0 ||
-        h[1] != IMAGE_GZIP_MAGIC1 || h[2] != 8u || (h[3] & 0xE0u) != 0)
-        return false;
-    uint8_t flg = h[3], b = 0;
-    if (flg & 4u) { /* FEXTRA: 2-byte length, then that many bytes */
-        uint8_t l[2];
-        if (boot_flash_src_read(s, l, 2) != 2)
-            return false;
-        s->pos += (uint32_t)l[0] | (uint32_t)l[1] << 8;
-    }
-    for (uint8_t f = 8u; f <= 16u; f <<= 1) /* FNAME, FCOMMENT: NUL-terminated */
-        if (flg & f) {
-            do {
-                if (!src_byte(s, &b))
-                    return false;
-            } while (b != 0);
-        }
-    if (flg & 2u) /* FHCRC */
-        s->pos += 2;
-    return s->pos <= s->end;
-}
-
-inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got)
+inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got, bool check_trailer)
 {
     uint32_t total = 0;
     inflate_status_t st = INFLATE_OK;
@@ -141,6 +120,8 @@ inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got)
         st = inflate_read(&boot_inflate, out + total, want - total, &n);
         total += n;
     }
+    if (st == INFLATE_ERR_CHECKSUM && !check_trailer)
+        st = INFLATE_DONE; /* eboot: uzlib_uncompress, no CRC-32/ISIZE check */
     *got = total;
     return st;
 }

@@ -8,28 +8,27 @@
 #include <string.h>
 
 #include "boot_internal.h"
-#include "byteorder.h"
-#include "reader.h"
 
 /* eboot.c: copy_raw(src, dst, size) without the (compiled-out) verify pass. */
 static int copy_raw(uint32_t src, uint32_t dst, uint32_t size)
 {
     if ((src & (BOOT_SECTOR - 1u)) != 0 || (dst & (BOOT_SECTOR - 1u)) != 0)
         return BOOT_CP_ALIGN;
-    uint8_t magic[4];
+    uint32_t magic = 0;
     bool gzip = false;
     int32_t left = (int32_t)((size + BOOT_SECTOR - 1u) & ~(BOOT_SECTOR - 1u));
     static boot_flash_src_t in;
-    if (hal_flash_read(src, magic, 4) == HAL_OK && magic[0] == 0x1Fu && magic[1] == 0x8Bu) {
-        uint8_t isize[4] = {0};
-        flash_read_any(src + size - 4u, isize, 4); /* ISIZE: the trailer is never checked */
-        left = (int32_t)le32_load(isize);
+    hal_flash_read(src, &magic, 4);
+    if ((magic & 0xFFFFu) == 0x8B1Fu) {                   /* 1F 8B */
+        left = (int32_t)boot_flash_le32(src + size - 4u); /* ISIZE; the trailer is not checked */
         /* The inflater reads on without a bound, as uzlib's flash callback does. */
         in.pos = src;
         in.end = hal_flash_real_size();
-        if (!boot_gzip_skip_header(&in))
+        inflate_init(&boot_inflate, INFLATE_FORMAT_GZIP, boot_flash_src_read, &in);
+        /* uzlib_gzip_parse_header(): a bad header is error 5, before anything is written. */
+        uint32_t got;
+        if (inflate_read(&boot_inflate, boot_buf, 0, &got) == INFLATE_ERR_HEADER)
             return BOOT_CP_GZIP_HEADER;
-        inflate_init(&boot_inflate, INFLATE_FORMAT_RAW, boot_flash_src_read, &in);
         gzip = true;
     }
     for (; left > 0; src += BOOT_SECTOR, dst += BOOT_SECTOR, left -= (int32_t)BOOT_SECTOR) {
@@ -38,7 +37,7 @@ static int copy_raw(uint32_t src, uint32_t dst, uint32_t size)
                 return BOOT_CP_READ;
         } else {
             uint32_t want = (uint32_t)left < BOOT_SECTOR ? (uint32_t)left : BOOT_SECTOR, got = 0;
-            inflate_status_t st = boot_inflate_fill(boot_buf, want, &got);
+            inflate_status_t st = boot_inflate_fill(boot_buf, want, &got, false);
             if (st != INFLATE_OK && st != INFLATE_DONE)
                 return BOOT_CP_INFLATE;
             memset(boot_buf + got, 0xFF, BOOT_SECTOR - got);

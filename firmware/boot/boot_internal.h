@@ -44,19 +44,19 @@ void boot_print_version(void);
  * (eboot's codes), or the port's code. */
 int boot_load_app(uint32_t pair_base);
 
-/* Flash-backed input for the inflater: reads from `pos` up to `end`. */
+/* Flash-backed input for the inflater: reads from `pos` up to `end` (`pos` word-aligned). */
 typedef struct boot_flash_src {
     uint32_t pos;
     uint32_t end;
 } boot_flash_src_t;
 int32_t boot_flash_src_read(void *ctx, uint8_t *buf, uint32_t cap);
 
-/* Skip a gzip member header (RFC 1952) at src->pos, as uzlib_gzip_parse_header does: magic,
- * method 8, and the optional FEXTRA/FNAME/FCOMMENT/FHCRC fields. False on a bad header. */
-bool boot_gzip_skip_header(boot_flash_src_t *src);
+/* The little-endian word at any flash address (0 if it cannot be read). */
+uint32_t boot_flash_le32(uint32_t addr);
 
-/* Produce exactly `want` bytes (fewer only at the end of the stream) into `out`. */
-inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got);
+/* Produce exactly `want` bytes (fewer only at the end of the stream) into `out`. Without
+ * `check_trailer` a gzip CRC-32/ISIZE mismatch counts as the end of the stream (eboot). */
+inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got, bool check_trailer);
 
 /* Erase a destination sector and write a buffer to it (the mutant skip-erase omits the erase). */
 int boot_write_sector(uint32_t addr, const uint8_t *buf);

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "boot_internal.h"
+#include "byteorder.h"
 #include "crc32.h"
 #include "image.h"
 #include "journal.h"
-#include "reader.h"
 
 /* Why an update was refused or failed (the progress field of a FAILED record, "chk:N"). */
 enum {
@@ -59,7 +59,7 @@ static int produce(const journal_rec_t *r, uint32_t k)
                    ? 0
                    : BOOT_CP_READ;
     uint32_t got = 0;
-    inflate_status_t st = boot_inflate_fill(boot_buf, BOOT_SECTOR, &got);
+    inflate_status_t st = boot_inflate_fill(boot_buf, BOOT_SECTOR, &got, true);
     if (BOOT_IS_MUTANT(SKIP_CHECK) && st < 0)
         st = INFLATE_DONE; /* the mutant takes whatever came out */
     if (st < 0)
@@ -72,34 +72,33 @@ static int produce(const journal_rec_t *r, uint32_t k)
 
 /* ---- Verification before anything is destroyed ---- */
 
-/* Reads the stage with the flash-mode byte (pair offset 2) replaced, for the file-CRC check of
- * a stage the Updater patched (spec §2.5): the CRC covers the byte as it was sent. */
-typedef struct mode_reader {
-    uint32_t at;
-    int mode; /* -1: as on flash */
-} mode_reader_t;
-
-static bool mode_read(void *ctx, uint32_t off, void *dst, uint32_t len)
-{
-    const mode_reader_t *m = ctx;
-    if (!flash_reader_read(0, off, dst, len))
-        return false;
-    if (m->mode >= 0 && m->at >= off && m->at - off < len)
-        ((uint8_t *)dst)[m->at - off] = (uint8_t)m->mode;
-    return true;
-}
-
+/* The staged pair: both image magics and the file CRC elf2bin stores in __crc_len/__crc_val
+ * (CRC-32/MPEG-2 of the whole .bin with those two words read as zero), which covers every
+ * byte, image checksums included. The Updater may have patched the flash-mode byte (offset 2,
+ * spec §2.5) after the CRC was computed: the byte is also tried as each of the four modes. */
 static bool pair_valid(const journal_rec_t *r)
 {
-    static image_pair_info_t info;
-    mode_reader_t m = {r->src + 2u, -1};
-    reader_t rd = {mode_read, &m};
-    for (; m.mode < 4; m.mode++) {
-        image_status_t st = image_parse_pair(&rd, r->src, r->size, IMAGE_PARSE_CHECKSUM, &info);
-        if (st == IMAGE_OK)
+    uint32_t w[2];
+    if (hal_flash_read(r->src + IMAGE_CRC_LEN_OFFSET, w, 8) != HAL_OK)
+        return false;
+    uint32_t len = le32_load((const uint8_t *)&w[0]), val = le32_load((const uint8_t *)&w[1]);
+    if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > r->size || (len & 3u) != 0)
+        return false;
+    for (int mode = -1; mode < 4; mode++) {
+        uint32_t crc = CRC32_MPEG2_INIT;
+        for (uint32_t off = 0; off < len; off += BOOT_SECTOR) {
+            uint32_t n = len - off < BOOT_SECTOR ? len - off : BOOT_SECTOR;
+            if (hal_flash_read(r->src + off, boot_buf, n) != HAL_OK ||
+                (off <= BOOT_SECTOR && boot_buf[0] != IMAGE_MAGIC))
+                return false;
+            if (off == 0 && mode >= 0)
+                boot_buf[2] = (uint8_t)mode;
+            if (off == BOOT_SECTOR)
+                memset(boot_buf + 0x10, 0, 8); /* the CRC words at pair offset 0x1010 */
+            crc = crc32_mpeg2(crc, boot_buf, n);
+        }
+        if (crc == val)
             return true;
-        if (st != IMAGE_ERR_CRC)
-            return false;
     }
     return false;
 }

@@ -106,6 +106,11 @@ expect 2 "sign missing --out" "$O" sign --mode sign --privatekey "$T/private.key
 
 # ---- header ----
 expect 0 "header" "$O" sign --mode header --publickey "$T/public.key" --out "$T/Updater_Signing.h"
+expect 0 "header, new dir" "$O" sign --mode header --publickey "$T/public.key" --out "$T/core/gen/Updater_Signing.h"
+cmp -s "$T/core/gen/Updater_Signing.h" "$T/Updater_Signing.h" || fail "header in a new directory differs"
+touch -d '2000-01-01' "$T/Updater_Signing.h"
+expect 0 "header unchanged" "$O" sign --mode header --publickey "$T/public.key" --out "$T/Updater_Signing.h"
+[ "$(stat -c %Y "$T/Updater_Signing.h")" = "$(date -d 2000-01-01 +%s)" ] || fail "unchanged header was rewritten"
 grep -q '#define ARDUINO_SIGNING 1' "$T/Updater_Signing.h" || fail "header lacks ARDUINO_SIGNING 1"
 n=$(grep -c '^0x' "$T/Updater_Signing.h")
 [ "$n" = $(($(stat -c %s "$T/public.key") + 1)) ] || fail "header array has $n bytes, expected the PEM + NUL"
@@ -146,7 +151,9 @@ if [ -n "$APP_ELF" ]; then
     expect 0 "build app from ELF" "$O" image build --app "$APP_ELF" -o "$T/elf.img"
     expect 0 "pair from ELF" "$O" image build --boot "$T/b.img" --app "$APP_ELF" -o "$T/elf.bin"
     expect 0 "info ELF pair" "$O" image info "$T/elf.bin"
-    expect_out "segment 0: 0x40201010"; expect_out "descriptor: "; expect_out "CRC: .*ok"
+    expect_out "segment 0: 0x40201010 .*irom0"; expect_out "segment 1: 0x401.*IRAM"
+    expect_out "segment 3: 0x3ffe.*DRAM"; expect_out "segment 4: 0x3ffe.*DRAM"
+    expect_out "descriptor: fixture@3"; expect_out "CRC: .*ok"; expect_out "flash DIO"
     expect 1 "app ELF as bootloader" "$O" image build --boot "$APP_ELF" -o "$T/x"
 fi
 

@@ -53,8 +53,10 @@ static hal_status_t check_flash(uint32_t addr, uint32_t len)
 {
     if ((addr | len) & 3u)
         return HAL_ERR_ALIGN;
+    /* An unknown chip size (id unreadable) is not a reason to refuse: the ROM routines check
+     * against the size the ROM configured, and a bootloader must not brick over this. */
     uint32_t size = hal_flash_real_size();
-    if (addr > size || len > size - addr)
+    if (size && (addr > size || len > size - addr))
         return HAL_ERR_RANGE;
     return HAL_OK;
 }
@@ -107,7 +109,8 @@ hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
 
 hal_status_t hal_flash_erase_sector(uint32_t sector)
 {
-    if (sector >= hal_flash_real_size() / HAL_FLASH_SECTOR_SIZE)
+    uint32_t size = hal_flash_real_size();
+    if (size && sector >= size / HAL_FLASH_SECTOR_SIZE)
         return HAL_ERR_RANGE;
     hal_yield(); /* an erase takes tens of ms: feed the watchdog around it (#517) */
     int rc = rom_erase(sector);
@@ -115,13 +118,27 @@ hal_status_t hal_flash_erase_sector(uint32_t sector)
     return rc ? HAL_ERR_IO : HAL_OK;
 }
 
+/* Read once: the id does not change, and the command needs the SPI controller to itself (cache
+ * off, like the ROM routines). */
+static uint32_t chip_id;
+static uint8_t chip_id_read;
+
 uint32_t hal_flash_chip_id(void)
 {
-    ESP8266_REG(ESP8266_SPI0_W0) = 0;
-    ESP8266_REG(ESP8266_SPI0_CMD) = ESP8266_SPI_CMD_READ_ID;
-    while (ESP8266_REG(ESP8266_SPI0_CMD) != 0) {
+    if (!chip_id_read) {
+        uint8_t cache = esp8266_cache_on;
+        if (cache)
+            Cache_Read_Disable();
+        ESP8266_REG(ESP8266_SPI0_W0) = 0;
+        ESP8266_REG(ESP8266_SPI0_CMD) = ESP8266_SPI_CMD_READ_ID;
+        while (ESP8266_REG(ESP8266_SPI0_CMD) != 0) {
+        }
+        chip_id = ESP8266_REG(ESP8266_SPI0_W0) & 0xFFFFFFu;
+        if (cache)
+            Cache_Read_Enable(0, 0, 1);
+        chip_id_read = 1;
     }
-    return ESP8266_REG(ESP8266_SPI0_W0) & 0xFFFFFFu;
+    return chip_id;
 }
 
 uint32_t hal_flash_real_size(void)
