@@ -151,7 +151,9 @@ if [ -n "$APP_ELF" ]; then
     expect 0 "build app from ELF" "$O" image build --app "$APP_ELF" -o "$T/elf.img"
     expect 0 "pair from ELF" "$O" image build --boot "$T/b.img" --app "$APP_ELF" -o "$T/elf.bin"
     expect 0 "info ELF pair" "$O" image info "$T/elf.bin"
-    expect_out "segment 0: 0x40201010"; expect_out "descriptor: "; expect_out "CRC: .*ok"
+    expect_out "segment 0: 0x40201010 .*irom0"; expect_out "segment 1: 0x401.*IRAM"
+    expect_out "segment 3: 0x3ffe.*DRAM"; expect_out "segment 4: 0x3ffe.*DRAM"
+    expect_out "descriptor: fixture@3"; expect_out "CRC: .*ok"; expect_out "flash DIO"
     expect 1 "app ELF as bootloader" "$O" image build --boot "$APP_ELF" -o "$T/x"
 fi
 
