@@ -12,6 +12,9 @@ typedef struct otasim_command {
 } otasim_command_t;
 
 int cmd_demo(int argc, char **argv);
+int cmd_run(int argc, char **argv); /* cmd_run.c: scenarios */
+int cmd_sweep(int argc, char **argv);
+int cmd_suite(int argc, char **argv);
 int cmd_sign(int argc, char **argv);  /* tools/cmd_sign.c */
 int cmd_image(int argc, char **argv); /* tools/cmd_image.c */
 

@@ -47,6 +47,7 @@ typedef struct hdev_job {
     int command;       /* U_FLASH or U_FS */
     bool has_md5;
     char md5[33];
+    bool no_restart; /* after a successful end() the app stays idle (rebootOnUpdate=false) */
 } hdev_job_t;
 
 typedef enum {

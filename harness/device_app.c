@@ -137,6 +137,10 @@ static void basic_job(hdev_child_t *c)
     ok = ok && updater_end(&up, false);
     c->end.job_ok = ok;
     c->end.job_error = (int32_t)updater_get_error(&up);
+    if (ok && job->no_restart) {
+        say("update: ok, not rebooting\n");
+        return;
+    }
     if (ok) {
         say("update: ok, restarting\n");
         hal_restart(HAL_RESTART_SOFT); /* the port's hook ends the boot */

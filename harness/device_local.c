@@ -357,8 +357,8 @@ static void console_add(hdev_result_t *out, const char *s, size_t n)
 
 /* Read and apply the child's messages until its end message (or EOF). Returns true when an
  * end message arrived. */
-static bool parent_apply(hdev_t *d, hdev_child_t *c, FILE *in, unsigned boot,
-                         hdev_recording_t *rec, child_end_t *end, hdev_result_t *out)
+static bool parent_apply(hdev_t *d, hdev_child_t *c, FILE *in, unsigned boot, hdev_recording_t *rec,
+                         child_end_t *end, hdev_result_t *out)
 {
     uint8_t *buf = NULL;
     size_t cap = 0;
@@ -476,8 +476,8 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
             boot_push(rec, &b);
         }
         if (!ended) {
-            out->end = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM ? HDEV_END_HANG
-                                                                          : HDEV_END_CRASH;
+            out->end =
+                WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM ? HDEV_END_HANG : HDEV_END_CRASH;
             out->app_running = false;
             break;
         }

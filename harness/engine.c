@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "boot_cmd.h"
 #include "journal.h"
 #include "updater.h"
 
@@ -174,7 +175,8 @@ static int step_flash(engine_t *e, bstate_t *s, const scn_step_t *st)
     const scn_flash_t *f = &st->u.flash;
     char err[300];
     hbuf_t pair, fsimg = {0};
-    if (himages_pair(&e->images, resolve_bl(e, f->bootloader), &f->app, &pair, err, sizeof(err))) {
+    if (himages_pair(&e->images, resolve_bl(e, f->bootloader), &f->app, e->layout.flash_size, &pair,
+                     err, sizeof(err))) {
         fprintf(e->out, "%s:%u: %s\n", e->scn->path, st->line, err);
         return -1;
     }
@@ -209,6 +211,7 @@ static int step_flash(engine_t *e, bstate_t *s, const scn_step_t *st)
         s->cur_fs = engine_keep(e, &fsimg);
     }
     hdev_set_uart_strap(e->dev, !f->reset);
+    s->need_boot = true; /* the flasher leaves the chip to boot (expect lines boot it) */
     flashsim_snapshot_unref(e->baseline);
     e->baseline = flashsim_snapshot(e->fs);
     for (uint32_t i = 0; i < e->nsectors; i++)
@@ -216,8 +219,7 @@ static int step_flash(engine_t *e, bstate_t *s, const scn_step_t *st)
     return 0;
 }
 
-static int step_update(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recording_t *rec,
-                       hdev_result_t *res)
+int engine_update_prepare(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_job_t *job)
 {
     const scn_update_t *u = &st->u.update;
     char err[300];
@@ -236,8 +238,8 @@ static int step_update(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_reco
     if (u->fs) {
         if (himages_fs(&u->image, &plain, err, sizeof(err)))
             goto fail;
-    } else if (himages_pair(&e->images, resolve_bl(e, u->bootloader), &u->image, &plain, err,
-                            sizeof(err))) {
+    } else if (himages_pair(&e->images, resolve_bl(e, u->bootloader), &u->image,
+                            e->layout.flash_size, &plain, err, sizeof(err))) {
         goto fail;
     }
     char md5[33];
@@ -267,21 +269,37 @@ static int step_update(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_reco
     }
     t->new_ = engine_keep(e, &plain);
     const hbuf_t *sent = engine_keep(e, &file);
-    hdev_job_t job = {.data = sent->data,
-                      .len = sent->len,
-                      .declared = declared,
-                      .command = u->fs ? U_FS : U_FLASH,
-                      .has_md5 = md5[0] != 0};
-    memcpy(job.md5, md5, sizeof(job.md5));
-    hdev_run(e->dev, &job, rec, res);
-    t->job_known = res->job_taken;
-    t->job_ok = res->job_ok;
-    t->job_error = res->job_error;
-    engine_note_run(s, res);
+    memset(job, 0, sizeof(*job));
+    job->data = sent->data;
+    job->len = sent->len;
+    job->declared = declared;
+    job->command = u->fs ? U_FS : U_FLASH;
+    job->has_md5 = md5[0] != 0;
+    job->no_restart = u->no_reboot;
+    memcpy(job->md5, md5, sizeof(job->md5));
     return 0;
 fail:
     fprintf(e->out, "%s:%u: %s\n", e->scn->path, st->line, err);
     return -1;
+}
+
+void engine_note_job(bstate_t *s, const hdev_result_t *res)
+{
+    s->tx.job_known = res->job_taken;
+    s->tx.job_ok = res->job_ok;
+    s->tx.job_error = res->job_error;
+}
+
+static int step_update(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recording_t *rec,
+                       hdev_result_t *res)
+{
+    hdev_job_t job;
+    if (engine_update_prepare(e, s, st, &job))
+        return -1;
+    hdev_run(e->dev, &job, rec, res);
+    engine_note_job(s, res);
+    engine_note_run(s, res);
+    return 0;
 }
 
 static void region_range(engine_t *e, scn_region_t r, uint32_t *lo, uint32_t *hi)
@@ -363,8 +381,9 @@ static void expect_erases(engine_t *e, bstate_t *s, const scn_step_t *st)
         for (uint32_t sec = lo / 4096; sec < (hi + 4095) / 4096 && sec < e->nsectors; sec++) {
             uint32_t n = flashsim_erase_count(e->fs, sec) - e->baseline_erases[sec];
             if (n > x->max_erases) {
-                bstate_fail(s, st, "expected at most %u erases per sector (%s), sector 0x%06x "
-                                   "was erased %u times",
+                bstate_fail(s, st,
+                            "expected at most %u erases per sector (%s), sector 0x%06x "
+                            "was erased %u times",
                             (unsigned)x->max_erases, region_name((scn_region_t)bit),
                             (unsigned)sec * 4096, (unsigned)n);
                 return;
@@ -423,8 +442,8 @@ static void step_expect(engine_t *e, bstate_t *s, const scn_step_t *st)
     case SCN_EXP_CONSOLE: {
         bool has = strstr(s->console, x->text) != NULL;
         if (has == x->lacks)
-            bstate_fail(s, st, "expected the console %s \"%s\"", x->lacks ? "to lack" : "to contain",
-                        x->text);
+            bstate_fail(s, st, "expected the console %s \"%s\"",
+                        x->lacks ? "to lack" : "to contain", x->text);
         break;
     }
     case SCN_EXP_ERROR:
@@ -434,15 +453,49 @@ static void step_expect(engine_t *e, bstate_t *s, const scn_step_t *st)
         else if (s->tx.job_error != x->error)
             bstate_fail(s, st, "expected Updater error %d, got %d", x->error, s->tx.job_error);
         break;
+    case SCN_EXP_SWEEP:
+        break; /* judged once, over all branches (sweep.c) */
     case SCN_EXP_FLASH_MODE: {
         uint8_t b = 0xFF;
         flashsim_peek(e->fs, 2, &b, 1);
         if (b != x->flash_mode)
-            bstate_fail(s, st, "expected flash mode %s at flash 0, got %s", mode_names[x->flash_mode & 3],
-                        b < 4 ? mode_names[b] : "unknown");
+            bstate_fail(s, st, "expected flash mode %s at flash 0, got %s",
+                        mode_names[x->flash_mode & 3], b < 4 ? mode_names[b] : "unknown");
         break;
     }
     }
+}
+
+/* Flip bits of the staged update the RTC boot command points at (COPY_RAW src, size). */
+static int step_corrupt(engine_t *e, bstate_t *s, const scn_step_t *st)
+{
+    (void)s;
+    uint8_t raw[BOOT_CMD_SIZE];
+    if (flashsim_rtc_read(e->fs, BOOT_CMD_RTC_OFFSET, raw, sizeof(raw)) != FLASHSIM_OK)
+        memset(raw, 0, sizeof(raw));
+    boot_cmd_t cmd;
+    boot_cmd_decode(raw, &cmd);
+    if (!boot_cmd_valid(&cmd) || cmd.action != BOOT_CMD_COPY_RAW) {
+        fprintf(e->out,
+                "%s:%u: corrupt stage: no staged update (RTC memory holds no valid COPY_RAW "
+                "command; use 'update ... reboot=no' before it)\n",
+                e->scn->path, st->line);
+        return -1;
+    }
+    const scn_corrupt_t *c = &st->u.corrupt;
+    for (size_t i = 0; i < c->nflips; i++) {
+        if (c->flips[i].offset >= cmd.args[2]) {
+            fprintf(e->out, "%s:%u: corrupt stage: flip=%u is past the %u-byte stage\n",
+                    e->scn->path, st->line, (unsigned)c->flips[i].offset, (unsigned)cmd.args[2]);
+            return -1;
+        }
+        uint32_t a = cmd.args[0] + c->flips[i].offset;
+        uint8_t b;
+        flashsim_peek(e->fs, a, &b, 1);
+        b ^= (uint8_t)(1u << c->flips[i].bit);
+        flashsim_poke(e->fs, a, &b, 1);
+    }
+    return 0;
 }
 
 int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recording_t *rec,
@@ -482,6 +535,10 @@ int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recordin
             s->end = HDEV_END_IDLE;
             s->app_running = false;
             s->need_boot = true;
+            break;
+        case SCN_CORRUPT:
+            if (step_corrupt(e, s, st))
+                return -1;
             break;
         case SCN_EXPECT:
             if (s->need_boot) { /* judge a device that has booted again */

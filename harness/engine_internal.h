@@ -11,11 +11,11 @@
  * (immutable once made), so states can be copied by value. */
 typedef struct tx {
     bool active;
-    bool fs;             /* an FS update: new/old are FS images, `app` must stay */
-    const hbuf_t *old;   /* pair (sketch) or FS content before (fs) */
-    const hbuf_t *new_;  /* pair sent, decompressed and without signature (or FS image) */
-    const hbuf_t *app;   /* fs updates: the installed pair */
-    uint8_t old_byte2;   /* flash-mode byte before: the Updater may patch the new one to it */
+    bool fs;            /* an FS update: new/old are FS images, `app` must stay */
+    const hbuf_t *old;  /* pair (sketch) or FS content before (fs) */
+    const hbuf_t *new_; /* pair sent, decompressed and without signature (or FS image) */
+    const hbuf_t *app;  /* fs updates: the installed pair */
+    uint8_t old_byte2;  /* flash-mode byte before: the Updater may patch the new one to it */
     char old_name[24], new_name[24];
     uint32_t old_version, new_version;
     bool job_known; /* the app finished its part (staging + end()) */
@@ -73,6 +73,11 @@ void bstate_fail(bstate_t *s, const scn_step_t *st, const char *fmt, ...)
  * record into `rec` when it is given. -1 on a setup error (message printed). */
 int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recording_t *rec,
                  hdev_result_t *update_result);
+
+/* An update step up to the run: its file built, the transaction (old/new) set in `s`. */
+int engine_update_prepare(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_job_t *job);
+/* The app's part of the update (job taken, ok, error) from a run into the transaction. */
+void engine_note_job(bstate_t *s, const hdev_result_t *res);
 
 /* The outcome of the last update given the chip now and the last run. */
 outcome_t engine_classify(engine_t *e, const bstate_t *s);

@@ -1,5 +1,6 @@
 /* Scenario images (himages.h). */
 #include "himages.h"
+#include "image.h"
 
 #include <bearssl.h>
 #include <stdio.h>
@@ -45,7 +46,8 @@ static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err
     if (im->have_dir && imagekit_load(&im->dir, file, &out->data, &out->len, e, sizeof(e)) == 0)
         return 0;
     im->synthetic = true;
-    if (imagekit_synth_boot(bl == SCN_BL_EBOOT ? "eboot" : "safeboot", &out->data, &out->len) != 0) {
+    if (imagekit_synth_boot(bl == SCN_BL_EBOOT ? "eboot" : "safeboot", &out->data, &out->len) !=
+        0) {
         snprintf(err, errlen, "cannot synthesize the %s bootloader image", file);
         return -1;
     }
@@ -71,8 +73,8 @@ static int app_image(himages_t *im, const scn_image_ref_t *ref, hbuf_t *out, cha
     return 0;
 }
 
-int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref, hbuf_t *out,
-                 char *err, size_t errlen)
+int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref,
+                 uint32_t flash_size, hbuf_t *out, char *err, size_t errlen)
 {
     hbuf_t boot = {0}, app = {0};
     memset(out, 0, sizeof(*out));
@@ -82,6 +84,21 @@ int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref,
     if (imagekit_pack_pair(boot.data, boot.len, app.data, app.len, &out->data, &out->len, err,
                            errlen) != 0)
         goto done;
+    /* Built for the device's board: the header's flash-size nibble says the layout's chip
+     * size (the Updater checks it against the real chip, ERROR[8]); the file CRC follows. */
+    int code = image_flash_size_code(flash_size);
+    if (code < 0) {
+        snprintf(err, errlen, "no image flash-size code for a %u-byte chip", (unsigned)flash_size);
+        hbuf_free(out);
+        goto done;
+    }
+    if (out->len > 3 && (out->data[3] >> 4) != code) {
+        out->data[3] = (uint8_t)((out->data[3] & 0x0Fu) | (unsigned)code << 4);
+        if (imagekit_fill_crc(out->data, out->len, err, errlen) != 0) {
+            hbuf_free(out);
+            goto done;
+        }
+    }
     if (bl == SCN_BL_SAFE_REV2) {
         /* Another build of the safe bootloader: the same image with one padding byte of its
          * sector changed (the ROM checksum covers only segment data, so it still boots), which
@@ -181,8 +198,9 @@ int himages_update_file(himages_t *im, const scn_update_t *u, const hbuf_t *plai
     }
     if (u->sign) {
         if (!im->have_dir || !im->key_path[0]) {
-            snprintf(err, errlen, "a signed update needs the build's test-signing.key.pem "
-                                  "(--images DIR)");
+            snprintf(err, errlen,
+                     "a signed update needs the build's test-signing.key.pem "
+                     "(--images DIR)");
             goto fail;
         }
         uint8_t *sg;

@@ -30,9 +30,10 @@ typedef struct hbuf {
 void himages_init(himages_t *im, const char *dir);
 void himages_free(himages_t *im);
 
-/* A .bin pair: bootloader `bl` (never SCN_BL_DEVICE: resolve it first) + app `ref`. */
-int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref, hbuf_t *out,
-                 char *err, size_t errlen);
+/* A .bin pair: bootloader `bl` (never SCN_BL_DEVICE: resolve it first) + app `ref`, its
+ * header's flash size set to `flash_size` (the board the app is built for). */
+int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref,
+                 uint32_t flash_size, hbuf_t *out, char *err, size_t errlen);
 /* A filesystem image (default 64 KiB). */
 int himages_fs(const scn_image_ref_t *ref, hbuf_t *out, char *err, size_t errlen);
 

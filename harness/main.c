@@ -6,6 +6,10 @@
 
 /* Subcommands live with their code (harness/, tools/); add one line here per command. */
 static const otasim_command_t commands[] = {
+    {"run", "run a scenario on the native device (its sweep included)", cmd_run},
+    {"sweep", "cut power at every point of a scenario's update and check every recovery",
+     cmd_sweep},
+    {"suite", "run every scenario in a directory", cmd_suite},
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},

@@ -22,6 +22,7 @@ typedef enum {
     SCN_RESET,
     SCN_CUT,
     SCN_EXPECT,
+    SCN_CORRUPT,
 } scn_verb_t;
 
 typedef enum { SCN_BOOT_EBOOT = 0, SCN_BOOT_SAFE = 1 } scn_boot_mode_t;
@@ -89,8 +90,16 @@ typedef struct scn_update {
     bool has_size;
     uint32_t size; /* declared size (Update.begin) */
     bool has_magic;
-    uint8_t magic; /* first byte of the file replaced */
+    uint8_t magic;  /* first byte of the file replaced */
+    bool no_reboot; /* reboot=no: after end() the app does not restart (rebootOnUpdate=false) */
 } scn_update_t;
+
+/* corrupt stage flip=...: bits of the staged update flip in flash (bit rot, a disturbed
+ * write) after end() and before the bootloader copies it; offsets from the stage start. */
+typedef struct scn_corrupt {
+    size_t nflips;
+    scn_flip_t flips[SCN_MAX_FLIPS];
+} scn_corrupt_t;
 
 typedef enum { SCN_RESET_WARM, SCN_RESET_POWER } scn_reset_kind_t;
 
@@ -124,15 +133,16 @@ typedef struct scn_cut {
 } scn_cut_t;
 
 typedef enum {
-    SCN_EXP_BOOTS,     /* an app boots */
-    SCN_EXP_APP,       /* that app is name@version */
-    SCN_EXP_OUTCOME,   /* the outcome of the last update is in a set */
-    SCN_EXP_FS,        /* filesystem all old / all new */
-    SCN_EXP_UNCHANGED, /* regions kept their content since the flash step */
-    SCN_EXP_ERASES,    /* erases per sector since the flash step <= N */
-    SCN_EXP_CONSOLE,   /* console contains / lacks a text */
-    SCN_EXP_ERROR,     /* the Updater's error code of the last update */
-    SCN_EXP_FLASH_MODE /* header byte 2 at flash 0 */
+    SCN_EXP_BOOTS,      /* an app boots */
+    SCN_EXP_APP,        /* that app is name@version */
+    SCN_EXP_OUTCOME,    /* the outcome of the last update is in a set */
+    SCN_EXP_FS,         /* filesystem all old / all new */
+    SCN_EXP_UNCHANGED,  /* regions kept their content since the flash step */
+    SCN_EXP_ERASES,     /* erases per sector since the flash step <= N */
+    SCN_EXP_CONSOLE,    /* console contains / lacks a text */
+    SCN_EXP_ERROR,      /* the Updater's error code of the last update */
+    SCN_EXP_FLASH_MODE, /* header byte 2 at flash 0 */
+    SCN_EXP_SWEEP       /* the sweep's count of branches with an outcome (>=, <=, =) */
 } scn_expect_kind_t;
 
 /* Regions (bits) for unchanged= and erases region=. */
@@ -157,6 +167,9 @@ typedef struct scn_expect {
     char text[SCN_TEXT_LEN]; /* CONSOLE */
     int error;               /* ERROR: 0 = none */
     uint8_t flash_mode;      /* FLASH_MODE */
+    uint8_t sweep_outcome;   /* SWEEP: an outcome_t */
+    char sweep_cmp;          /* SWEEP: '>' (>=), '<' (<=) or '=' */
+    uint32_t sweep_count;    /* SWEEP */
 } scn_expect_t;
 
 typedef struct scn_step {
@@ -170,6 +183,7 @@ typedef struct scn_step {
         scn_reset_kind_t reset;
         scn_cut_t cut;
         scn_expect_t expect;
+        scn_corrupt_t corrupt;
     } u;
 } scn_step_t;
 
@@ -190,6 +204,10 @@ scenario_t *scenario_parse(const char *text, size_t len, const char *path, char 
 /* Read and parse a file. */
 scenario_t *scenario_load(const char *path, char *err, size_t errlen);
 void scenario_free(scenario_t *s);
+/* Parse the arguments of a cut line ("phase=copy mode=torn", the command line's --cut). `what`
+ * names the text in messages ("--cut"). */
+bool scenario_parse_cut(const char *text, const char *what, scn_cut_t *out, char *err,
+                        size_t errlen);
 
 const char *scn_verb_name(scn_verb_t v);
 const char *scn_phase_name(scn_phase_t p);

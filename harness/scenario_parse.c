@@ -322,7 +322,7 @@ static bool parse_boot(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st
     return true;
 }
 
-static bool parse_flips(parser_t *p, const kv_t *kv, scn_update_t *u)
+static bool parse_flips(parser_t *p, const kv_t *kv, size_t *nflips, scn_flip_t *flips)
 {
     size_t i = 0;
     while (i <= kv->vlen) {
@@ -339,18 +339,19 @@ static bool parse_flips(parser_t *p, const kv_t *kv, scn_update_t *u)
             return perr(p, kv->vcol + (unsigned)s,
                         "expected flip=OFFSET[:BIT] (BIT 0..7), comma-separated, got '%.*s'",
                         (int)len, item);
-        if (u->nflips >= SCN_MAX_FLIPS)
+        if (*nflips >= SCN_MAX_FLIPS)
             return perr(p, kv->vcol + (unsigned)s, "expected at most 8 flips");
-        u->flips[u->nflips].offset = (uint32_t)off;
-        u->flips[u->nflips].bit = (uint8_t)bit;
-        u->nflips++;
+        flips[*nflips].offset = (uint32_t)off;
+        flips[*nflips].bit = (uint8_t)bit;
+        (*nflips)++;
         i++;
     }
     return true;
 }
 
 #define UPDATE_ARGS                                                                                \
-    "image=, bootloader=, gzip, signed, md5=, sig=, flip=, truncate=, size=, magic= or mode="
+    "image=, bootloader=, gzip, signed, md5=, sig=, flip=, truncate=, size=, magic=, mode= or "    \
+    "reboot="
 
 static bool parse_update(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
 {
@@ -397,7 +398,7 @@ static bool parse_update(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
                 return false;
             u->sig = (scn_sig_t)c;
         } else if (span_is(kv.key, kv.klen, "flip")) {
-            if (!parse_flips(p, &kv, u))
+            if (!parse_flips(p, &kv, &u->nflips, u->flips))
                 return false;
         } else if (span_is(kv.key, kv.klen, "truncate")) {
             if (!val_num(p, &kv, true, 16u << 20, &v))
@@ -414,6 +415,12 @@ static bool parse_update(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
                 return false;
             u->has_magic = true;
             u->magic = (uint8_t)v;
+        } else if (span_is(kv.key, kv.klen, "reboot")) {
+            static const char *const yn[] = {"yes", "no", NULL};
+            int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "yes or no", yn);
+            if (c < 0)
+                return false;
+            u->no_reboot = c == 1;
         } else if (span_is(kv.key, kv.klen, "mode")) {
             static const char *const modes[] = {"qio", "qout", "dio", "dout", NULL};
             int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "a flash mode", modes);
@@ -430,6 +437,24 @@ static bool parse_update(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
         return perr(p, st->col, "expected 'signed' with sig= (it changes a signed image)");
     if (u->fs && u->bootloader != SCN_BL_DEVICE)
         return perr(p, st->col, "expected no bootloader= for 'update fs'");
+    return true;
+}
+
+static bool parse_corrupt(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
+{
+    scn_corrupt_t *c = &st->u.corrupt;
+    if (n == 0 || !tok_is(&t[0], "stage"))
+        return n == 0 ? perr(p, st->col + 7, "expected 'stage' after 'corrupt'")
+                      : unknown_arg(p, &t[0], "corrupt", "'stage'");
+    for (size_t i = 1; i < n; i++) {
+        kv_t kv;
+        if (!split_kv(&t[i], &kv) || !span_is(kv.key, kv.klen, "flip"))
+            return unknown_arg(p, &t[i], "corrupt stage", "flip=OFFSET[:BIT],...");
+        if (!parse_flips(p, &kv, &c->nflips, c->flips))
+            return false;
+    }
+    if (c->nflips == 0)
+        return perr(p, st->col, "expected flip=OFFSET[:BIT] on the corrupt line");
     return true;
 }
 
@@ -571,7 +596,7 @@ static const unsigned region_bits[] = {SCN_REG_EEPROM, SCN_REG_RFCAL,   SCN_REG_
 
 #define EXPECT_FORMS                                                                               \
     "boots, app=NAME@V, outcome in {...}, outcome=NAME, fs=all-old|all-new, unchanged=..., "       \
-    "erases<=N, console contains|lacks \"...\", error=N|none or flash-mode=..."
+    "erases<=N, console contains|lacks \"...\", error=N|none, flash-mode=... or sweep OUTCOME>=N"
 
 static bool parse_expect(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
 {
@@ -593,6 +618,38 @@ static bool parse_expect(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
         if (!parse_outcome_set(p, &t[2], &e->outcomes))
             return false;
         used = 3;
+    } else if (tok_is(&t[0], "sweep")) {
+        /* expect sweep OUTCOME>=N | OUTCOME<=N | OUTCOME=N: a count over the sweep's branches */
+        e->kind = SCN_EXP_SWEEP;
+        if (n < 2 || t[1].kind != TOK_WORD)
+            return perr(p, n >= 2 ? t[1].col : t[0].col + 5,
+                        "expected OUTCOME>=N, OUTCOME<=N or OUTCOME=N after 'sweep'");
+        const char *w = t[1].text;
+        size_t wl = t[1].len, k = 0;
+        while (k < wl && w[k] != '>' && w[k] != '<' && w[k] != '=')
+            k++;
+        int o = outcome_from_name(w, k);
+        if (o < 0)
+            return perr(p, t[1].col,
+                        "expected an outcome (new, old, brick, wrong-image, hang, corrupt-fs, "
+                        "invalid) before the comparison, got '%.*s'",
+                        (int)k, w);
+        e->sweep_outcome = (uint8_t)o;
+        size_t opl = 0;
+        if (k + 1 < wl && w[k + 1] == '=' && (w[k] == '>' || w[k] == '<')) {
+            e->sweep_cmp = w[k];
+            opl = 2;
+        } else if (k < wl && w[k] == '=') {
+            e->sweep_cmp = '=';
+            opl = 1;
+        }
+        uint64_t v;
+        if (!opl || !parse_num(w + k + opl, wl - k - opl, false, 0xFFFFFFFFu, &v))
+            return perr(p, t[1].col + (unsigned)k,
+                        "expected >=N, <=N or =N after the outcome, got '%.*s'", (int)(wl - k),
+                        w + k);
+        e->sweep_count = (uint32_t)v;
+        used = 2;
     } else if (tok_is(&t[0], "console")) {
         e->kind = SCN_EXP_CONSOLE;
         if (n < 2 || !(tok_is(&t[1], "contains") || tok_is(&t[1], "lacks")))
@@ -678,12 +735,12 @@ static bool parse_expect(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
 
 /* ---- Statements and the file ---- */
 
-static const char *const verb_names[] = {"device", "flash", "boot",   "update",
-                                         "reset",  "cut",   "expect", NULL};
+static const char *const verb_names[] = {"device", "flash",  "boot",    "update", "reset",
+                                         "cut",    "expect", "corrupt", NULL};
 
 const char *scn_verb_name(scn_verb_t v)
 {
-    return (unsigned)v < 7 ? verb_names[v] : "?";
+    return (unsigned)v < 8 ? verb_names[v] : "?";
 }
 
 const char *scn_phase_name(scn_phase_t ph)
@@ -739,8 +796,8 @@ static bool parse_statement(parser_t *p, const scn_tok_t *t, size_t n)
     char d[64];
     if (t[0].kind != TOK_WORD)
         return perr(p, t[0].col,
-                    "expected a verb (device, flash, boot, update, reset, cut or "
-                    "expect), got %s",
+                    "expected a verb (device, flash, boot, update, reset, cut, expect or "
+                    "corrupt), got %s",
                     tok_desc(&t[0], d, sizeof(d)));
     int v = -1;
     for (int i = 0; verb_names[i]; i++)
@@ -748,7 +805,8 @@ static bool parse_statement(parser_t *p, const scn_tok_t *t, size_t n)
             v = i;
     if (v < 0)
         return perr(p, t[0].col,
-                    "expected a verb (device, flash, boot, update, reset, cut or expect), got %s",
+                    "expected a verb (device, flash, boot, update, reset, cut, expect or corrupt), "
+                    "got %s",
                     tok_desc(&t[0], d, sizeof(d)));
     scn_step_t *st = new_step(p);
     st->verb = (scn_verb_t)v;
@@ -771,6 +829,8 @@ static bool parse_statement(parser_t *p, const scn_tok_t *t, size_t n)
         return parse_cut(p, a, na, st);
     case SCN_EXPECT:
         return parse_expect(p, a, na, st);
+    case SCN_CORRUPT:
+        return parse_corrupt(p, a, na, st);
     }
     return false;
 }
@@ -808,6 +868,7 @@ static bool check_order(parser_t *p)
         case SCN_BOOT:
         case SCN_UPDATE:
         case SCN_RESET:
+        case SCN_CORRUPT:
             if (!flashed)
                 return perr(p, st->col, "expected a 'flash' line before '%s'",
                             scn_verb_name(st->verb));
@@ -838,6 +899,8 @@ static bool check_order(parser_t *p)
             if ((st->u.expect.kind == SCN_EXP_OUTCOME || st->u.expect.kind == SCN_EXP_ERROR) &&
                 last_update < 0)
                 return perr(p, st->col, "expected an 'update' line before this expectation");
+            if (st->u.expect.kind == SCN_EXP_SWEEP && s->cut_step < 0)
+                return perr(p, st->col, "expected 'expect sweep' after the 'cut' line");
             if (st->u.expect.kind == SCN_EXP_FS && !fs_layout)
                 return perr(p, st->col, "expected a layout with a filesystem for 'expect fs='");
             break;
@@ -959,4 +1022,29 @@ void scenario_free(scenario_t *s)
         return;
     free(s->steps);
     free(s);
+}
+
+bool scenario_parse_cut(const char *text, const char *what, scn_cut_t *out, char *err,
+                        size_t errlen)
+{
+    scenario_t tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    parser_t p = {.path = what, .line = 1, .err = err, .errlen = errlen, .scn = &tmp};
+    static scn_tok_t toks[SCN_MAX_TOKENS];
+    unsigned ecol = 0;
+    char lerr[160];
+    int n = scn_lex_line(text, strlen(text), toks, SCN_MAX_TOKENS, &ecol, lerr, sizeof(lerr));
+    if (n < 0)
+        return perr(&p, ecol, "%s", lerr);
+    for (int i = 0; i < n; i++)
+        if (toks[i].kind == TOK_SEMI)
+            return perr(&p, toks[i].col, "expected one cut, got ';'");
+    scn_step_t st;
+    memset(&st, 0, sizeof(st));
+    st.verb = SCN_CUT;
+    st.col = 1;
+    if (!parse_cut(&p, toks, (size_t)n, &st))
+        return false;
+    *out = st.u.cut;
+    return true;
 }

@@ -1,0 +1,542 @@
+/* The sweep driver (engine.h): the control run, the cut points of the recorded update, one
+ * branch per selected point x mode x reset, optional double cuts, and the summary. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_internal.h"
+
+/* One place the update can be cut: a record of the recording, or (reboot) the end of a boot
+ * in which the app restarted after its last write. */
+typedef struct point {
+    scn_phase_t phase;
+    unsigned index; /* within its phase */
+    size_t rec;     /* record index; reboot points: boot index */
+    bool reboot;
+} point_t;
+
+/* One branch to run: a point, a mode, a reset, and optionally a second cut. */
+typedef struct branch {
+    const point_t *pt;
+    scn_cut_mode_t mode; /* 0 for reboot points ("at") */
+    int32_t page;        /* torn programs: the page the cut tears; else -1 */
+    scn_rtc_t rtc;       /* power cuts: what RTC memory holds; 0 for warm resets */
+    bool dbl;
+    uint32_t dbl_op; /* the second cut: op of the recovery boot (counted from its start) */
+} branch_t;
+
+typedef struct sweep {
+    engine_t *e;
+    const scn_cut_t *cut;
+    long upd;           /* the update step swept */
+    bstate_t at_update; /* the state with the update prepared, before its run */
+    hdev_recording_t rec;
+    hdev_result_t res; /* the control's update run */
+    size_t job_boot;   /* the boot in which the app took the job (SIZE_MAX: none) */
+    point_t *pts;
+    size_t npts;
+    outcome_tally_t tally;
+    unsigned invalid, failed, printed;
+} sweep_t;
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static scn_phase_t phase_bit(hdev_phase_t p)
+{
+    switch (p) {
+    case HDEV_PH_STAGING:
+        return SCN_PHASE_STAGING;
+    case HDEV_PH_COMMAND:
+        return SCN_PHASE_COMMAND;
+    case HDEV_PH_COPY:
+        return SCN_PHASE_COPY;
+    default:
+        return SCN_PHASE_JOURNAL;
+    }
+}
+
+static unsigned phase_slot(scn_phase_t p)
+{
+    unsigned i = 0;
+    while (p > 1u) {
+        p >>= 1;
+        i++;
+    }
+    return i;
+}
+
+static void points_build(sweep_t *w)
+{
+    unsigned counts[5] = {0};
+    size_t cap = w->rec.nrecs + w->rec.nboots + 1;
+    w->pts = calloc(cap, sizeof(*w->pts));
+    if (!w->pts)
+        abort();
+    for (size_t b = 0; b < w->rec.nboots; b++) {
+        const hdev_boot_rec_t *br = &w->rec.boots[b];
+        for (size_t i = br->first_rec; i < br->first_rec + br->nrecs; i++) {
+            scn_phase_t ph = phase_bit(w->rec.recs[i].phase);
+            w->pts[w->npts++] = (point_t){.phase = ph, .index = counts[phase_slot(ph)]++, .rec = i};
+        }
+        if (br->app && br->restarted)
+            w->pts[w->npts++] = (point_t){.phase = SCN_PHASE_REBOOT,
+                                          .index = counts[phase_slot(SCN_PHASE_REBOOT)]++,
+                                          .rec = b,
+                                          .reboot = true};
+    }
+}
+
+static bool point_selected(const scn_cut_t *c, const point_t *p)
+{
+    if (!(c->phases & p->phase))
+        return false;
+    if (!c->each && (p->index < c->from || p->index > c->to))
+        return false;
+    uint32_t first = c->each ? 0 : c->from;
+    return c->stride <= 1 || (p->index - first) % c->stride == 0;
+}
+
+/* The modes a point supports among the cut's. */
+static unsigned point_modes(const sweep_t *w, const point_t *p, unsigned want)
+{
+    if (p->reboot)
+        return 1; /* one "at" branch */
+    const hdev_rec_t *r = &w->rec.recs[p->rec];
+    switch (r->kind) {
+    case HDEV_REC_RTC:
+        return want & (SCN_MODE_BEFORE | SCN_MODE_AFTER);
+    case HDEV_REC_PROGRAM:
+        return want & (SCN_MODE_BEFORE | SCN_MODE_AFTER | SCN_MODE_TORN);
+    default:
+        return want;
+    }
+}
+
+static unsigned program_pages(const hdev_rec_t *r)
+{
+    uint32_t first = r->addr / FLASHSIM_PAGE_SIZE;
+    uint32_t last = (r->addr + (r->len ? r->len : 1) - 1) / FLASHSIM_PAGE_SIZE;
+    return last - first + 1;
+}
+
+static int branch_id(const sweep_t *w, const branch_t *b, char *buf, size_t size)
+{
+    char mode[32];
+    if (b->pt->reboot)
+        snprintf(mode, sizeof(mode), "at");
+    else if (b->page >= 0)
+        snprintf(mode, sizeof(mode), "%s/%d", scn_mode_name(b->mode), (int)b->page);
+    else
+        snprintf(mode, sizeof(mode), "%s", scn_mode_name(b->mode));
+    const char *reset = w->cut->reset == SCN_RESET_WARM ? "warm"
+                        : b->rtc == SCN_RTC_GARBAGE     ? "garbage"
+                                                        : "zero";
+    int n =
+        snprintf(buf, size, "%s:%u:%s:%s", scn_phase_name(b->pt->phase), b->pt->index, mode, reset);
+    if (b->dbl && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, "+%u:before", (unsigned)b->dbl_op);
+    return n;
+}
+
+typedef struct branch_result {
+    outcome_t outcome;
+    bool failed;
+    char failure[400];
+    uint32_t recovery_ops;
+    char *console; /* malloc'd */
+} branch_result_t;
+
+static void power_cycle(engine_t *e, const scn_cut_t *c)
+{
+    if (c->reset == SCN_RESET_WARM)
+        flashsim_warm_reset(e->fs);
+    else
+        flashsim_power_loss(e->fs);
+    flashsim_set_plan(e->fs, NULL, 0);
+    hdev_external_reset(e->dev);
+}
+
+static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
+{
+    engine_t *e = w->e;
+    const scenario_t *scn = e->scn;
+    memset(out, 0, sizeof(*out));
+    bstate_t s;
+    bstate_copy(&s, &w->at_update);
+    const hdev_rec_t *r = b->pt->reboot ? NULL : &w->rec.recs[b->pt->rec];
+    size_t boot = b->pt->reboot ? b->pt->rec : r->boot;
+    /* The console the device printed before the boot the cut hits. */
+    size_t upto = boot == 0 ? 0 : w->rec.boots[boot - 1].console_end;
+    if (b->pt->reboot)
+        upto = w->rec.boots[boot].console_end;
+    bstate_console(&s, w->res.console ? w->res.console : "", upto);
+    /* The app's part of the update is known when the cut comes after the boot that took it. */
+    if (w->job_boot != SIZE_MAX && (boot > w->job_boot || (b->pt->reboot && boot == w->job_boot)))
+        engine_note_job(&s, &w->res);
+
+    flashsim_restore(e->fs, b->pt->reboot ? w->rec.boots[boot].at_end : r->before);
+    flashsim_plan_t *plan = flashsim_plan_new();
+    flashsim_plan_set_seed(plan, mix64(e->seed ^ (uint64_t)b->pt->rec << 8));
+    flashsim_plan_set_rtc_garbage(plan, b->rtc == SCN_RTC_GARBAGE);
+    bool fired = true;
+    if (r && r->kind != HDEV_REC_RTC) {
+        flashsim_fault_t f = {.kind = FLASHSIM_FAULT_CUT,
+                              .at_op = true,
+                              .op = 0,
+                              .page = b->page,
+                              .mode = b->mode == SCN_MODE_BEFORE  ? FLASHSIM_CUT_BEFORE
+                                      : b->mode == SCN_MODE_AFTER ? FLASHSIM_CUT_AFTER
+                                                                  : FLASHSIM_CUT_TORN,
+                              .weak = b->mode == SCN_MODE_WEAK};
+        flashsim_plan_add(plan, &f);
+        flashsim_set_plan(e->fs, plan, flashsim_op_count(e->fs));
+        hdev_apply(e->dev, r);
+        fired = flashsim_fault_fired(e->fs, 0) > 0 && !flashsim_powered(e->fs);
+    } else {
+        flashsim_set_plan(e->fs, plan, flashsim_op_count(e->fs));
+        if (r && b->mode == SCN_MODE_AFTER)
+            hdev_apply(e->dev, r);
+    }
+    s.cut_sector0 = r && r->kind != HDEV_REC_RTC && r->addr < FLASHSIM_SECTOR_SIZE;
+    power_cycle(e, w->cut);
+    s.end = HDEV_END_IDLE;
+    s.app_running = false;
+    s.need_boot = true;
+
+    if (fired && b->dbl) {
+        /* The second cut: inside the recovery boot, at its op dbl_op. */
+        flashsim_fault_t f2 = {.kind = FLASHSIM_FAULT_CUT,
+                               .at_op = true,
+                               .op = b->dbl_op,
+                               .page = -1,
+                               .mode = FLASHSIM_CUT_BEFORE};
+        flashsim_plan_t *p2 = flashsim_plan_new();
+        flashsim_plan_set_seed(p2, mix64(e->seed ^ b->dbl_op));
+        flashsim_plan_add(p2, &f2);
+        flashsim_set_plan(e->fs, p2, flashsim_op_count(e->fs));
+        hdev_result_t rr;
+        hdev_run(e->dev, NULL, NULL, &rr);
+        fired = flashsim_fault_fired(e->fs, 0) > 0;
+        bstate_console(&s, rr.console ? rr.console : "", rr.console_len);
+        hdev_result_free(&rr);
+        power_cycle(e, w->cut);
+        flashsim_plan_free(p2);
+    }
+    flashsim_plan_free(plan);
+    if (!fired) {
+        out->outcome = OUTCOME_INVALID;
+        bstate_free(&s);
+        return;
+    }
+    uint32_t ops0 = flashsim_op_count(e->fs);
+    size_t from =
+        e->opts->override_cut || scn->cut_step < 0 ? (size_t)w->upd + 1 : (size_t)scn->cut_step + 1;
+    engine_steps(e, &s, from, scn->nsteps, NULL, NULL);
+    if (s.need_boot) {
+        hdev_result_t rr;
+        hdev_run(e->dev, NULL, NULL, &rr);
+        engine_note_run(&s, &rr);
+        hdev_result_free(&rr);
+    }
+    out->recovery_ops = flashsim_op_count(e->fs) - ops0;
+    out->outcome = engine_classify(e, &s);
+    out->failed = s.failures > 0;
+    snprintf(out->failure, sizeof(out->failure), "%s", s.first_failure);
+    out->console = s.console;
+    s.console = NULL;
+    bstate_free(&s);
+}
+
+static void print_repro(const sweep_t *w, const char *id)
+{
+    const engine_t *e = w->e;
+    fprintf(e->out, "      reproduce: otasim run %s --seed %llu --branch %s\n", e->scn->path,
+            (unsigned long long)e->seed, id);
+}
+
+/* Tally a branch, print it if it failed (or always when verbose). */
+static void branch_report(sweep_t *w, const branch_t *b, const branch_result_t *br)
+{
+    engine_t *e = w->e;
+    char id[96];
+    branch_id(w, b, id, sizeof(id));
+    outcome_tally_add(&w->tally, br->outcome, br->failed);
+    if (br->outcome == OUTCOME_INVALID)
+        w->invalid++;
+    if (br->failed)
+        w->failed++;
+    unsigned max = e->opts->max_fail_lines ? e->opts->max_fail_lines : 20;
+    bool show = e->opts->verbose || e->opts->branch || (br->failed && w->printed < max);
+    if (!show)
+        return;
+    if (br->failed)
+        w->printed++;
+    fprintf(e->out, "  %s %-32s %-11s %s\n", br->failed ? "FAIL" : "ok  ", id,
+            outcome_name(br->outcome), br->failed ? br->failure : "");
+    if (br->failed) {
+        print_repro(w, id);
+        if ((e->opts->verbose || e->opts->branch) && br->console)
+            fprintf(e->out, "      console:\n%s\n", br->console);
+    }
+}
+
+/* Parse "+K:before" from a --branch id: the double cut it names. */
+static bool parse_double(const char *id, uint32_t *op)
+{
+    const char *plus = strchr(id, '+');
+    if (!plus)
+        return false;
+    char *end;
+    unsigned long v = strtoul(plus + 1, &end, 10);
+    *op = (uint32_t)v;
+    return end != plus + 1;
+}
+
+static void run_branches(sweep_t *w)
+{
+    engine_t *e = w->e;
+    const scn_cut_t *c = w->cut;
+    unsigned rtcs[2];
+    size_t nrtc = 0;
+    if (c->reset == SCN_RESET_WARM) {
+        rtcs[nrtc++] = 0;
+    } else {
+        if (c->rtc & SCN_RTC_ZERO || !(c->rtc & SCN_RTC_GARBAGE))
+            rtcs[nrtc++] = SCN_RTC_ZERO;
+        if (c->rtc & SCN_RTC_GARBAGE)
+            rtcs[nrtc++] = SCN_RTC_GARBAGE;
+    }
+    /* Singles, remembering the valid ones for the double-cut sample. */
+    branch_t *valid = calloc(w->npts * 4 * 2 + 1, sizeof(*valid));
+    uint32_t *valid_ops = calloc(w->npts * 4 * 2 + 1, sizeof(*valid_ops));
+    if (!valid || !valid_ops)
+        abort();
+    size_t nvalid = 0;
+    uint32_t want_dbl = 0;
+    bool only_dbl = e->opts->branch && parse_double(e->opts->branch, &want_dbl);
+    for (size_t i = 0; i < w->npts; i++) {
+        const point_t *p = &w->pts[i];
+        if (!point_selected(c, p))
+            continue;
+        unsigned modes = point_modes(w, p, c->modes);
+        for (unsigned m = 1; m <= SCN_MODE_WEAK; m <<= 1) {
+            if (!(modes & m) && !(p->reboot && m == 1))
+                continue;
+            for (size_t k = 0; k < nrtc; k++) {
+                branch_t b = {.pt = p,
+                              .mode = p->reboot ? 0 : (scn_cut_mode_t)m,
+                              .page = -1,
+                              .rtc = (scn_rtc_t)rtcs[k]};
+                if (!p->reboot && (m == SCN_MODE_TORN || m == SCN_MODE_WEAK)) {
+                    const hdev_rec_t *r = &w->rec.recs[p->rec];
+                    b.page = r->kind == HDEV_REC_PROGRAM
+                                 ? (int32_t)(mix64(e->seed + p->rec) % program_pages(r))
+                                 : 0;
+                }
+                char id[96];
+                branch_id(w, &b, id, sizeof(id));
+                if (e->opts->branch) {
+                    size_t n = strcspn(e->opts->branch, "+");
+                    if (strlen(id) != n || strncmp(id, e->opts->branch, n) != 0)
+                        continue;
+                    if (only_dbl) {
+                        b.dbl = true;
+                        b.dbl_op = want_dbl;
+                    }
+                }
+                branch_result_t br;
+                branch_run(w, &b, &br);
+                branch_report(w, &b, &br);
+                if (br.outcome != OUTCOME_INVALID && !b.dbl) {
+                    valid[nvalid] = b;
+                    valid_ops[nvalid++] = br.recovery_ops;
+                }
+                free(br.console);
+            }
+        }
+    }
+    /* Double cuts: a sample of the valid singles, each cut again inside its recovery boot. */
+    if (!e->opts->branch && c->doubles && nvalid) {
+        uint64_t x = mix64(e->seed ^ 0xD0B1Eull);
+        unsigned done = 0;
+        for (uint32_t k = 0; k < c->doubles * 4 && done < c->doubles; k++) {
+            x = mix64(x);
+            size_t i = (size_t)(x % nvalid);
+            if (valid_ops[i] == 0)
+                continue; /* a recovery that writes nothing has nowhere to cut */
+            branch_t b = valid[i];
+            b.dbl = true;
+            b.dbl_op = (uint32_t)(mix64(x) % valid_ops[i]);
+            branch_result_t br;
+            branch_run(w, &b, &br);
+            branch_report(w, &b, &br);
+            free(br.console);
+            done++;
+        }
+    }
+    free(valid);
+    free(valid_ops);
+}
+
+/* The 'expect sweep' lines, over the tally (skipped when one branch was asked for). */
+static unsigned sweep_expectations(sweep_t *w)
+{
+    engine_t *e = w->e;
+    if (e->opts->branch)
+        return 0;
+    unsigned fails = 0;
+    for (size_t i = 0; i < e->scn->nsteps; i++) {
+        const scn_step_t *st = &e->scn->steps[i];
+        if (st->verb != SCN_EXPECT || st->u.expect.kind != SCN_EXP_SWEEP)
+            continue;
+        const scn_expect_t *x = &st->u.expect;
+        unsigned got = w->tally.count[x->sweep_outcome];
+        bool ok = x->sweep_cmp == '>'   ? got >= x->sweep_count
+                  : x->sweep_cmp == '<' ? got <= x->sweep_count
+                                        : got == x->sweep_count;
+        if (!ok) {
+            fails++;
+            fprintf(e->out, "  FAIL sweep: line %u: expected %s %s%u branches, got %u\n", st->line,
+                    outcome_name((outcome_t)x->sweep_outcome),
+                    x->sweep_cmp == '>'   ? ">="
+                    : x->sweep_cmp == '<' ? "<="
+                                          : "=",
+                    (unsigned)x->sweep_count, got);
+        }
+    }
+    return fails;
+}
+
+static void print_summary(engine_t *e, engine_report_t *rep, const char *control_msg)
+{
+    char tally[256];
+    outcome_tally_format(&rep->tally, tally, sizeof(tally));
+    fprintf(e->out, "  seed %llu  control: %s", (unsigned long long)e->seed,
+            rep->control_passed ? "pass" : control_msg);
+    if (rep->branches)
+        fprintf(e->out, "  branches %u: %s  (invalid %u, failed %u)", rep->branches, tally,
+                rep->invalid, rep->failed);
+    fprintf(e->out, "\n%s %s (%.2f s)\n", rep->passed ? "PASS" : "FAIL", e->scn->path,
+            rep->seconds);
+}
+
+int sweep_run(engine_t *e, engine_report_t *rep)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const scenario_t *scn = e->scn;
+    fprintf(e->out, "== %s%s%s\n", scn->path, scn->title[0] ? " — " : "", scn->title);
+    const scn_cut_t *cut = NULL;
+    if (e->opts->override_cut)
+        cut = &e->opts->cut;
+    else if (scn->cut_step >= 0)
+        cut = &scn->steps[scn->cut_step].u.cut;
+    long upd = scn->cut_update;
+    if (cut && upd < 0) {
+        for (size_t i = 0; i < scn->nsteps; i++)
+            if (scn->steps[i].verb == SCN_UPDATE)
+                upd = (long)i;
+        if (upd < 0) {
+            fprintf(e->out, "%s: nothing to sweep: the scenario has no 'update' line\n", scn->path);
+            return -1;
+        }
+    }
+    bstate_t s;
+    bstate_init(&s);
+    int rc = 0;
+    char control_msg[480] = "";
+    if (!cut) {
+        rc = engine_steps(e, &s, 0, scn->nsteps, NULL, NULL);
+        if (rc == 0) {
+            rep->control_passed = s.failures == 0;
+            snprintf(control_msg, sizeof(control_msg), "FAIL %s", s.first_failure);
+        }
+        rep->passed = rc == 0 && rep->control_passed;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (rc == 0) {
+            if (!rep->control_passed || e->opts->verbose)
+                fprintf(e->out, "  console:\n%s\n", s.console);
+            print_summary(e, rep, control_msg);
+        }
+        bstate_free(&s);
+        return rc;
+    }
+
+    sweep_t w;
+    memset(&w, 0, sizeof(w));
+    w.e = e;
+    w.cut = cut;
+    w.upd = upd;
+    w.job_boot = SIZE_MAX;
+    hdev_job_t job;
+    rc = engine_steps(e, &s, 0, (size_t)upd, NULL, NULL);
+    if (rc == 0)
+        rc = engine_update_prepare(e, &s, &scn->steps[upd], &job);
+    if (rc != 0) {
+        bstate_free(&s);
+        return -1;
+    }
+    bstate_copy(&w.at_update, &s);
+    /* The control: the update recorded, then the rest of the scenario unfaulted. */
+    hdev_run(e->dev, &job, &w.rec, &w.res);
+    engine_note_job(&s, &w.res);
+    engine_note_run(&s, &w.res);
+    for (size_t b = 0; b < w.rec.nboots; b++)
+        if (w.rec.boots[b].app) {
+            w.job_boot = b;
+            break;
+        }
+    /* The control checks the lines between the update and the cut; the lines after the cut
+     * are the branches' (a scenario's own cut line), or everything after the update when the
+     * cut comes from the command line. */
+    size_t ctl_end =
+        e->opts->override_cut || scn->cut_step < 0 ? scn->nsteps : (size_t)scn->cut_step;
+    rc = engine_steps(e, &s, (size_t)upd + 1, ctl_end, NULL, NULL);
+    if (rc == 0) {
+        rep->control_passed = s.failures == 0;
+        snprintf(control_msg, sizeof(control_msg), "FAIL %s", s.first_failure);
+        if (!rep->control_passed) {
+            fprintf(e->out, "  control FAIL %s\n      console:\n%s\n", s.first_failure, s.console);
+            fprintf(e->out, "      reproduce: otasim run %s --seed %llu --branch control\n",
+                    scn->path, (unsigned long long)e->seed);
+        }
+        if (e->opts->branch && !strcmp(e->opts->branch, "control")) {
+            fprintf(e->out, "  control console:\n%s\n", s.console);
+        } else {
+            points_build(&w);
+            run_branches(&w);
+        }
+        unsigned sweep_fail = sweep_expectations(&w);
+        rep->tally = w.tally;
+        rep->branches = w.tally.branches;
+        rep->invalid = w.invalid;
+        rep->failed = w.failed + (rep->control_passed ? 0 : 1);
+        bool branch_asked = e->opts->branch && strcmp(e->opts->branch, "control");
+        if (branch_asked && rep->branches == 0) {
+            fprintf(e->out, "%s: no branch %s in this sweep\n", scn->path, e->opts->branch);
+            rc = -1;
+        }
+        /* A sweep that tested nothing did not pass. */
+        bool tested = rep->branches > rep->invalid || (e->opts->branch && !branch_asked);
+        rep->passed = rc == 0 && rep->control_passed && w.failed == 0 && tested && sweep_fail == 0;
+        if (rc == 0 && !tested)
+            fprintf(e->out, "  no valid branch: the cut selects no point that fired\n");
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (rc == 0)
+            print_summary(e, rep, control_msg);
+    }
+    free(w.pts);
+    hdev_recording_free(&w.rec);
+    hdev_result_free(&w.res);
+    bstate_free(&w.at_update);
+    bstate_free(&s);
+    return rc;
+}
