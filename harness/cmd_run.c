@@ -71,6 +71,7 @@ static int parse_args(int argc, char **argv, run_args_t *a)
             a->opts.seed = strtoull(optarg, &end, 0);
             if (errno || *end || !*optarg) {
                 fprintf(stderr, "otasim %s: --seed expects a number, got '%s'\n", cmd, optarg);
+                usage_run(stderr, cmd);
                 return 2;
             }
             a->opts.has_seed = true;
@@ -78,6 +79,7 @@ static int parse_args(int argc, char **argv, run_args_t *a)
         case 'b':
             if (strcmp(cmd, "run")) {
                 fprintf(stderr, "otasim %s: --branch is an option of 'otasim run'\n", cmd);
+                usage_run(stderr, cmd);
                 return 2;
             }
             a->opts.branch = optarg;
@@ -88,6 +90,7 @@ static int parse_args(int argc, char **argv, run_args_t *a)
         case 'c':
             if (strcmp(cmd, "sweep")) {
                 fprintf(stderr, "otasim %s: --cut is an option of 'otasim sweep'\n", cmd);
+                usage_run(stderr, cmd);
                 return 2;
             }
             a->cut_text = optarg;
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, run_args_t *a)
             a->opts.max_fail_lines = (unsigned)strtoul(optarg, &end, 0);
             if (*end || !*optarg) {
                 fprintf(stderr, "otasim %s: --max-fail expects a number, got '%s'\n", cmd, optarg);
+                usage_run(stderr, cmd);
                 return 2;
             }
             break;
@@ -121,7 +125,8 @@ static int parse_args(int argc, char **argv, run_args_t *a)
     if (a->cut_text) {
         char err[400];
         if (!scenario_parse_cut(a->cut_text, "--cut", &a->opts.cut, err, sizeof(err))) {
-            fprintf(stderr, "otasim %s: %s\n", cmd, err);
+            fprintf(stderr, "otasim %s: %s\n\n", cmd, err);
+            usage_run(stderr, cmd);
             return 2;
         }
         a->opts.override_cut = true;

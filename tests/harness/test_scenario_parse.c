@@ -157,8 +157,8 @@ Test(scenario_parse, verb_errors)
 {
     fails("# only a comment\n\n", "t.scn:1:1: expected a 'device' line, got an empty scenario");
     fails("devise boot=safe\n",
-          "t.scn:1:1: expected a verb (device, flash, boot, update, reset, cut or expect), got "
-          "'devise'");
+          "t.scn:1:1: expected a verb (device, flash, boot, update, reset, cut, expect or "
+          "corrupt), got 'devise'");
     fails("flash app=basic@1\n",
           "t.scn:1:1: expected the scenario to start with a 'device' line, got 'flash'");
     fails("device layout=4m2m\n", "t.scn:1:1: expected boot=eboot or boot=safe on the device line");
@@ -196,7 +196,7 @@ Test(scenario_parse, verb_errors)
           "t.scn:3:34: expected flip=OFFSET[:BIT] (BIT 0..7), comma-separated, got '0x10:8'");
     fails(HEAD "update sketch image=basic@2 zip\n",
           "t.scn:3:29: expected image=, bootloader=, gzip, signed, md5=, sig=, flip=, truncate=, "
-          "size=, magic= or mode= for 'update', got 'zip'");
+          "size=, magic=, mode= or reboot= for 'update', got 'zip'");
     fails(HEAD "update fs image=fs@2 bootloader=eboot\n",
           "t.scn:3:1: expected no bootloader= for 'update fs'");
     fails(HEAD "reset\n", "t.scn:3:6: expected 'warm' or 'power' after 'reset'");
@@ -230,9 +230,11 @@ Test(scenario_parse, cut_errors)
 
 Test(scenario_parse, expect_errors)
 {
-    fails(HEAD "expect\n", "t.scn:3:7: expected one of boots, app=NAME@V, outcome in {...}, "
-                           "outcome=NAME, fs=all-old|all-new, unchanged=..., erases<=N, console "
-                           "contains|lacks \"...\", error=N|none or flash-mode=... after 'expect'");
+    fails(
+        HEAD "expect\n",
+        "t.scn:3:7: expected one of boots, app=NAME@V, outcome in {...}, "
+        "outcome=NAME, fs=all-old|all-new, unchanged=..., erases<=N, console "
+        "contains|lacks \"...\", error=N|none, flash-mode=... or sweep OUTCOME>=N after 'expect'");
     fails(HEAD "expect outcome=new\n",
           "t.scn:3:1: expected an 'update' line before this expectation");
     fails(HEAD "update sketch image=basic@2\nexpect outcome in {new, lost}\n",
