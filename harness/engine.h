@@ -1,4 +1,4 @@
-/* The scenario engine: runs a parsed scenario on the device (device.h), with its sweep if it
+/* The scenario engine: runs a parsed scenario on the native device (emu/native/native_device.h), with its sweep if it
  * has a cut line, checks every expectation on the control run and on every branch, and prints
  * a plain-text summary.
  *

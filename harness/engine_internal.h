@@ -3,7 +3,7 @@
 #ifndef OTASIM_HARNESS_ENGINE_INTERNAL_H
 #define OTASIM_HARNESS_ENGINE_INTERNAL_H
 
-#include "device.h"
+#include "native_device.h"
 #include "engine.h"
 #include "himages.h"
 

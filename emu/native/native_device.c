@@ -1,4 +1,4 @@
-/* The stop-gap device (device.h): the parent side. Each boot is a fork()ed child that runs
+/* The native device (native_device.h): the parent side. Each boot is a fork()ed child that runs
  * boot_main() over the native port on its copy of the chip; the child streams every flash
  * operation and RTC change through a pipe and the parent applies them to its own chip in
  * order. Message format (host-endian, the two processes are the same program): a msg_t
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "boot.h"
-#include "device_internal.h"
+#include "native_device_internal.h"
 #include "image.h"
 #include "journal.h"
 #include "native_port.h"

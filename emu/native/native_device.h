@@ -1,8 +1,6 @@
-/* The device the engine drives: a simulated ESP8266 (flashsim chip + RTC memory) that boots
- * the real bootloader (firmware/boot, host build) and the app its descriptor names.
- *
- * This is the harness's view of INTERFACES.md §4 (emu/native/native_device.h, nd_run). Until
- * the native branch lands, device_local.c implements it here: the same contract, kept small —
+/* The native device: a simulated ESP8266 (flashsim chip + RTC memory) that boots the real
+ * bootloader (firmware/boot, host build) and the app its descriptor names. The harness's engine
+ * drives it; anything else that needs a native device can too:
  *   - every boot runs in a fresh fork()ed child (DESIGN.md: no C state survives a reset); the
  *     child reports every flash operation (address, data) and RTC change in order through a
  *     pipe, and the parent applies them to its own chip, so the parent's chip, op counter,
@@ -11,12 +9,12 @@
  *   - the native "ROM": sector 0 must hold an image with a valid checksum and a bootloader
  *     descriptor ("eboot"/"safeboot") naming the mode, else the device is a brick;
  *   - the boot port checks the app image (headers, checksum, descriptor) and runs the app the
- *     descriptor names from a registry of host-built apps (device_app.c: "basic", any
+ *     descriptor names from a registry of host-built apps (native_apps.c: "basic", any
  *     version, the minimal stream-update app of issue 4 §2);
  *   - while recording, the parent snapshots (copy on write) before applying each record, so
  *     a sweep can rebuild the state at any cut point without replaying the prefix. */
-#ifndef OTASIM_HARNESS_DEVICE_H
-#define OTASIM_HARNESS_DEVICE_H
+#ifndef OTASIM_NATIVE_DEVICE_H
+#define OTASIM_NATIVE_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>

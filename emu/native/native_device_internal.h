@@ -1,11 +1,11 @@
-/* Shared by the parent (device_local.c) and the child side of a boot (device_app.c: the boot
- * port and the built-in apps). Internal to the stop-gap device. */
-#ifndef OTASIM_HARNESS_DEVICE_INTERNAL_H
-#define OTASIM_HARNESS_DEVICE_INTERNAL_H
+/* Shared by the parent (native_device.c) and the child side of a boot (native_apps.c: the boot
+ * port and the built-in apps). Internal to the native device. */
+#ifndef OTASIM_NATIVE_DEVICE_INTERNAL_H
+#define OTASIM_NATIVE_DEVICE_INTERNAL_H
 
 #include <stdio.h>
 
-#include "device.h"
+#include "native_device.h"
 
 /* How a boot ended, as the child reports it. */
 typedef enum {
@@ -52,7 +52,7 @@ extern hdev_child_t *hdev_current_child;
 /* Report the end of the boot and leave the child process. */
 _Noreturn void hdev_child_finish(child_how_t how);
 
-/* The built-in apps (device_app.c). Returns false if `name` is not one. Does not return
+/* The built-in apps (native_apps.c). Returns false if `name` is not one. Does not return
  * when the app exists. */
 bool hdev_app_run(const char *name, uint32_t version);
 

@@ -1,7 +1,7 @@
-/* The child side of a boot on the stop-gap device: the native boot port (boot_port.h) and the
+/* The child side of a boot on the native device: the native boot port (boot_port.h) and the
  * built-in host apps it "jumps" to by descriptor name.
  *
- * "basic" stands in for firmware/apps/basic until the native branch provides it: it prints
+ * "basic" is the example app of issue 4 §2 (host build; the lx106 apps are in images/): it prints
  * its name and version, takes the run's update job (if any) through the Updater's stream
  * interface exactly as the Arduino core's stream update does (begin(size, command), setMD5,
  * writeStream, end), restarts after a successful end() and otherwise stays idle. Its build
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "boot_port.h"
-#include "device_internal.h"
+#include "native_device_internal.h"
 #include "image.h"
 #include "reader.h"
 #include "rsa_verify.h"
