@@ -21,20 +21,20 @@ static hal_status_t check_flash(uint32_t addr, const void *buf, uint32_t len)
 hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
 {
     hal_status_t st = check_flash(addr, dst, len);
-    return st != HAL_OK ? st : SPIRead(addr, dst, len) ? HAL_ERR_IO : HAL_OK;
+    return st != HAL_OK ? st : ESP8266_ROM(SPIRead)(addr, dst, len) ? HAL_ERR_IO : HAL_OK;
 }
 
 hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
 {
     hal_status_t st = check_flash(addr, src, len);
-    return st != HAL_OK ? st : SPIWrite(addr, src, len) ? HAL_ERR_IO : HAL_OK;
+    return st != HAL_OK ? st : ESP8266_ROM(SPIWrite)(addr, src, len) ? HAL_ERR_IO : HAL_OK;
 }
 
 hal_status_t hal_flash_erase_sector(uint32_t sector)
 {
     if (sector >= hal_flash_real_size() / HAL_FLASH_SECTOR_SIZE)
         return HAL_ERR_RANGE;
-    return SPIEraseSector(sector) ? HAL_ERR_IO : HAL_OK;
+    return ESP8266_ROM(SPIEraseSector)(sector) ? HAL_ERR_IO : HAL_OK;
 }
 
 uint32_t hal_flash_real_size(void)
