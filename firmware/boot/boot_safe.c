@@ -83,25 +83,25 @@ static int produce(uint32_t src, uint32_t size, bool gzip, uint32_t k)
 
 /* ---- Verification before anything is destroyed ---- */
 
-/* The staged pair: both image magics and the file CRC elf2bin stores in __crc_len/__crc_val
- * (CRC-32/MPEG-2 of the whole .bin with those two words read as zero), which covers every
- * byte, image checksums included. The Updater may have patched the flash-mode byte (offset 2,
- * spec §2.5) after the CRC was computed: the byte is also tried as each of the four modes. */
+/* The staged pair's file CRC, which elf2bin stores in __crc_len/__crc_val (CRC-32/MPEG-2 of
+ * the whole .bin with those two words read as zero): it covers every byte, image checksums
+ * included (check_stage() checks the two image magics). The Updater may have patched the
+ * flash-mode byte (offset 2, spec §2.5) after the CRC was computed: pass 0 takes the byte as
+ * staged, passes 1..4 as each of the four modes. */
 static bool pair_valid(const journal_rec_t *r)
 {
     uint32_t len = boot_flash_le32(r->src + IMAGE_CRC_LEN_OFFSET);
     uint32_t val = boot_flash_le32(r->src + IMAGE_CRC_VAL_OFFSET);
     if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > r->size || (len & 3u) != 0)
         return false;
-    for (int mode = -1; mode < 4; mode++) {
+    for (uint32_t pass = 0; pass < 5u; pass++) {
         uint32_t crc = CRC32_MPEG2_INIT;
         for (uint32_t off = 0; off < len; off += BOOT_SECTOR) {
             uint32_t n = len - off < BOOT_SECTOR ? len - off : BOOT_SECTOR;
-            if (hal_flash_read(r->src + off, boot_buf, n) != HAL_OK ||
-                (off <= BOOT_SECTOR && boot_buf[0] != IMAGE_MAGIC))
+            if (hal_flash_read(r->src + off, boot_buf, n) != HAL_OK)
                 return false;
-            if (off == 0 && mode >= 0)
-                boot_buf[2] = (uint8_t)mode;
+            if (off == 0 && pass > 0)
+                boot_buf[2] = (uint8_t)(pass - 1u);
             if (off == BOOT_SECTOR)
                 memset(boot_buf + 0x10, 0, 8); /* the CRC words at pair offset 0x1010 */
             crc = crc32_mpeg2(crc, boot_buf, n);
@@ -129,9 +129,10 @@ static int check_stage(journal_rec_t *r)
     uint32_t crc = 0, k = 0;
     int p;
     for (; (p = produce(r->src, r->size, gzip, k)) == 0; k++) {
-        /* A gzip sketch must decompress to a pair: eboot at 0, the app image at 0x1000. */
-        if (gzip && sketch && k < 2u && boot_buf[0] != IMAGE_MAGIC && checked)
-            return SAFE_BAD_GZIP;
+        /* A sketch is a pair: eboot at 0, the app image at 0x1000 (checked before sector 0 is
+         * stashed; a raw stage's CRC was checked by pair_valid()). */
+        if (sketch && k < 2u && boot_buf[0] != IMAGE_MAGIC && checked)
+            return gzip ? SAFE_BAD_GZIP : SAFE_BAD_IMAGE;
         crc = crc32_gzip(crc, boot_buf, BOOT_SECTOR);
         if (k == 0 && sketch) {
             /* A changed sector 0 goes to the stash sector first (written and read back). */
