@@ -63,18 +63,17 @@ hal_status_t journal_open(journal_t *j, uint32_t base)
     journal_rec_t rec;
     memset(j, 0, sizeof(*j));
     j->base = base;
-    for (uint32_t s = 0; s < 2u; s++) {
-        for (uint32_t i = 0; i < JOURNAL_SLOTS; i++) {
-            hal_status_t st = read_slot(j, s, i, buf);
-            if (st != HAL_OK)
-                return st;
-            /* Serial-number comparison: newer even across a wrap of the counter. */
-            if (journal_decode(buf, &rec) && (!j->have || (int32_t)(rec.seq - j->last.seq) > 0)) {
-                j->have = true;
-                j->last = rec;
-                j->sector = s;
-                j->slot = i + 1u;
-            }
+    /* The two log sectors are adjacent: slot n of the pair is slot n % 64 of sector n / 64. */
+    for (uint32_t n = 0; n < 2u * JOURNAL_SLOTS; n++) {
+        hal_status_t st = read_slot(j, 0, n, buf);
+        if (st != HAL_OK)
+            return st;
+        /* Serial-number comparison: newer even across a wrap of the counter. */
+        if (journal_decode(buf, &rec) && (!j->have || (int32_t)(rec.seq - j->last.seq) > 0)) {
+            j->have = true;
+            j->last = rec;
+            j->sector = n / JOURNAL_SLOTS;
+            j->slot = n % JOURNAL_SLOTS + 1u;
         }
     }
     return HAL_OK;
