@@ -41,23 +41,34 @@ static int record(journal_rec_t *r)
     return journal_append(&jn, r) == HAL_OK ? 0 : BOOT_CP_WRITE;
 }
 
-/* ---- Producing the destination content, sector by sector ---- */
-
-static void gzip_start(const journal_rec_t *r)
+/* Read the sector at `addr` into boot_buf2: 0 when it equals boot_buf, 1 when it differs,
+ * -1 when it cannot be read. */
+static int compare_sector(uint32_t addr)
 {
-    in.pos = r->src;
-    in.end = r->src + r->size;
-    inflate_init(&boot_inflate, INFLATE_FORMAT_GZIP, boot_flash_src_read, &in);
+    if (hal_flash_read(addr, boot_buf2, BOOT_SECTOR) != HAL_OK)
+        return -1;
+    return memcmp(boot_buf, boot_buf2, BOOT_SECTOR) != 0;
 }
 
-/* Destination sector `k` into boot_buf. gzip: must be called for k = 0, 1, 2... in order.
- * Returns 0, or 1 at the end of a gzip stream (nothing produced), or an error. */
-static int produce(const journal_rec_t *r, uint32_t k)
+/* ---- Producing content, sector by sector ---- */
+
+/* Sector k of `size` bytes at `src` into boot_buf: read from flash, or (gzip, `src` and `size`
+ * the stream, k = 0, 1, 2... in order after gzip_start) inflated and padded with 0xFF.
+ * Returns 0, 1 past the end (nothing produced), or an error. */
+static int produce(uint32_t src, uint32_t size, bool gzip, uint32_t k)
 {
-    if (!(r->flags & JOURNAL_F_GZIP))
-        return hal_flash_read(r->src + k * BOOT_SECTOR, boot_buf, BOOT_SECTOR) == HAL_OK
+    if (!gzip) {
+        if (k * BOOT_SECTOR >= size)
+            return 1;
+        return hal_flash_read(src + k * BOOT_SECTOR, boot_buf, BOOT_SECTOR) == HAL_OK
                    ? 0
                    : BOOT_CP_READ;
+    }
+    if (k == 0) {
+        in.pos = src;
+        in.end = src + size;
+        inflate_init(&boot_inflate, INFLATE_FORMAT_GZIP, boot_flash_src_read, &in);
+    }
     uint32_t got = 0;
     inflate_status_t st = boot_inflate_fill(boot_buf, BOOT_SECTOR, &got, true);
     if (BOOT_IS_MUTANT(SKIP_CHECK) && st < 0)
@@ -72,27 +83,25 @@ static int produce(const journal_rec_t *r, uint32_t k)
 
 /* ---- Verification before anything is destroyed ---- */
 
-/* The staged pair: both image magics and the file CRC elf2bin stores in __crc_len/__crc_val
- * (CRC-32/MPEG-2 of the whole .bin with those two words read as zero), which covers every
- * byte, image checksums included. The Updater may have patched the flash-mode byte (offset 2,
- * spec §2.5) after the CRC was computed: the byte is also tried as each of the four modes. */
+/* The staged pair's file CRC, which elf2bin stores in __crc_len/__crc_val (CRC-32/MPEG-2 of
+ * the whole .bin with those two words read as zero): it covers every byte, image checksums
+ * included (check_stage() checks the two image magics). The Updater may have patched the
+ * flash-mode byte (offset 2, spec §2.5) after the CRC was computed: pass 0 takes the byte as
+ * staged, passes 1..4 as each of the four modes. */
 static bool pair_valid(const journal_rec_t *r)
 {
-    uint32_t w[2];
-    if (hal_flash_read(r->src + IMAGE_CRC_LEN_OFFSET, w, 8) != HAL_OK)
-        return false;
-    uint32_t len = le32_load((const uint8_t *)&w[0]), val = le32_load((const uint8_t *)&w[1]);
+    uint32_t len = boot_flash_le32(r->src + IMAGE_CRC_LEN_OFFSET);
+    uint32_t val = boot_flash_le32(r->src + IMAGE_CRC_VAL_OFFSET);
     if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > r->size || (len & 3u) != 0)
         return false;
-    for (int mode = -1; mode < 4; mode++) {
+    for (uint32_t pass = 0; pass < 5u; pass++) {
         uint32_t crc = CRC32_MPEG2_INIT;
         for (uint32_t off = 0; off < len; off += BOOT_SECTOR) {
             uint32_t n = len - off < BOOT_SECTOR ? len - off : BOOT_SECTOR;
-            if (hal_flash_read(r->src + off, boot_buf, n) != HAL_OK ||
-                (off <= BOOT_SECTOR && boot_buf[0] != IMAGE_MAGIC))
+            if (hal_flash_read(r->src + off, boot_buf, n) != HAL_OK)
                 return false;
-            if (off == 0 && mode >= 0)
-                boot_buf[2] = (uint8_t)mode;
+            if (off == 0 && pass > 0)
+                boot_buf[2] = (uint8_t)(pass - 1u);
             if (off == BOOT_SECTOR)
                 memset(boot_buf + 0x10, 0, 8); /* the CRC words at pair offset 0x1010 */
             crc = crc32_mpeg2(crc, boot_buf, n);
@@ -103,71 +112,57 @@ static bool pair_valid(const journal_rec_t *r)
     return false;
 }
 
-/* Store a new sector 0 (in boot_buf) in the stash sector and check it. */
-static int stash(journal_rec_t *r)
-{
-    uint32_t at = journal_stash_addr(jn.base);
-    if (boot_write_sector(at, boot_buf) != 0 ||
-        hal_flash_read(at, boot_buf2, BOOT_SECTOR) != HAL_OK ||
-        memcmp(boot_buf, boot_buf2, BOOT_SECTOR) != 0)
-        return SAFE_BAD_STASH;
-    r->flags |= JOURNAL_F_STASH;
-    r->boot_crc = crc32_gzip(0, boot_buf, BOOT_SECTOR);
-    return 0;
-}
-
 /* One pass over the staged image: format checks, the destination's length and CRC, overlap,
  * and the stash of a changed sector 0. Nothing outside the stash sector is written. */
 static int check_stage(journal_rec_t *r)
 {
     uint32_t flash = hal_flash_real_size();
-    uint8_t head[2] = {0, 0};
     if (((r->src | r->dst) & (BOOT_SECTOR - 1u)) != 0 || r->size == 0 || r->src >= flash ||
         r->size > flash - r->src || hal_flash_read(r->src, boot_buf, 4) != HAL_OK)
         return SAFE_BAD_ARGS;
-    memcpy(head, boot_buf, 2);
-    r->flags = 0;
-    if (head[0] == IMAGE_GZIP_MAGIC0 && head[1] == IMAGE_GZIP_MAGIC1) {
-        r->flags |= JOURNAL_F_GZIP;
-        gzip_start(r);
-    } else if (r->dst == 0 && !BOOT_IS_MUTANT(SKIP_CHECK) && !pair_valid(r)) {
+    bool gzip = boot_buf[0] == IMAGE_GZIP_MAGIC0 && boot_buf[1] == IMAGE_GZIP_MAGIC1;
+    bool checked = !BOOT_IS_MUTANT(SKIP_CHECK);
+    bool sketch = r->dst == 0;
+    r->flags = gzip ? JOURNAL_F_GZIP : 0u;
+    if (!gzip && sketch && checked && !pair_valid(r))
         return SAFE_BAD_IMAGE;
-    }
     uint32_t crc = 0, k = 0;
-    for (;; k++) {
-        if (!(r->flags & JOURNAL_F_GZIP) && k * BOOT_SECTOR >= r->size)
-            break;
-        int p = produce(r, k);
-        if (p == 1)
-            break;
-        if (p != 0)
-            return p;
-        /* A gzip sketch must decompress to a pair: eboot at 0, the app image at 0x1000. */
-        if ((r->flags & JOURNAL_F_GZIP) && r->dst == 0 && k < 2u && boot_buf[0] != IMAGE_MAGIC &&
-            !BOOT_IS_MUTANT(SKIP_CHECK))
-            return SAFE_BAD_GZIP;
+    int p;
+    for (; (p = produce(r->src, r->size, gzip, k)) == 0; k++) {
+        /* A sketch is a pair: eboot at 0, the app image at 0x1000 (checked before sector 0 is
+         * stashed; a raw stage's CRC was checked by pair_valid()). */
+        if (sketch && k < 2u && boot_buf[0] != IMAGE_MAGIC && checked)
+            return gzip ? SAFE_BAD_GZIP : SAFE_BAD_IMAGE;
         crc = crc32_gzip(crc, boot_buf, BOOT_SECTOR);
-        if (k == 0 && r->dst == 0) {
-            if (hal_flash_read(0, boot_buf2, BOOT_SECTOR) != HAL_OK)
+        if (k == 0 && sketch) {
+            /* A changed sector 0 goes to the stash sector first (written and read back). */
+            int c = compare_sector(0);
+            if (c < 0)
                 return BOOT_CP_READ;
-            int s = memcmp(boot_buf, boot_buf2, BOOT_SECTOR) != 0 ? stash(r) : 0;
-            if (s != 0)
-                return s;
+            if (c > 0) {
+                uint32_t at = journal_stash_addr(jn.base);
+                if (boot_write_sector(at, boot_buf) != 0 || compare_sector(at) != 0)
+                    return SAFE_BAD_STASH;
+                r->flags |= JOURNAL_F_STASH;
+                r->boot_crc = crc32_gzip(0, boot_buf, BOOT_SECTOR);
+            }
         }
     }
+    if (p != 1)
+        return p;
     if (k == 0)
         return SAFE_BAD_GZIP;
     r->out_len = k * BOOT_SECTOR;
     r->out_crc = crc;
     uint32_t src_end = r->src + ((r->size + BOOT_SECTOR - 1u) & ~(BOOT_SECTOR - 1u));
     uint32_t dst_end = r->dst + r->out_len;
+    uint32_t jn_end = jn.base + JOURNAL_AREA_SIZE;
     if (r->out_len > flash || dst_end > flash || dst_end < r->dst ||
-        (r->dst < jn.base + JOURNAL_AREA_SIZE && dst_end > jn.base) ||
-        (r->src < jn.base + JOURNAL_AREA_SIZE && src_end > jn.base) ||
+        (r->dst < jn_end && dst_end > jn.base) || (r->src < jn_end && src_end > jn.base) ||
         (r->dst > r->src && r->dst < src_end))
         return SAFE_BAD_RANGE;
     if (r->dst < r->src && dst_end > r->src) {
-        if (r->flags & JOURNAL_F_GZIP)
+        if (gzip)
             return SAFE_GZIP_OVERLAP;
         r->flags |= JOURNAL_F_OVERLAP;
     }
@@ -179,9 +174,10 @@ static int check_stage(journal_rec_t *r)
 /* Write boot_buf to `addr` unless it already holds it; check it afterwards. */
 static int put_sector(uint32_t addr)
 {
-    if (hal_flash_read(addr, boot_buf2, BOOT_SECTOR) != HAL_OK)
+    int c = compare_sector(addr);
+    if (c < 0)
         return BOOT_CP_READ;
-    if (memcmp(boot_buf, boot_buf2, BOOT_SECTOR) == 0) {
+    if (c == 0) {
         if (addr == 0)
             boot_putc('B');
         return 0;
@@ -189,33 +185,29 @@ static int put_sector(uint32_t addr)
     int w = boot_write_sector(addr, boot_buf);
     if (w != 0)
         return w;
-    if (hal_flash_read(addr, boot_buf2, BOOT_SECTOR) != HAL_OK ||
-        memcmp(boot_buf, boot_buf2, BOOT_SECTOR) != 0)
-        return BOOT_CP_WRITE;
-    return 0;
+    return compare_sector(addr) != 0 ? BOOT_CP_WRITE : 0;
 }
 
 static int copy(journal_rec_t *r)
 {
     uint32_t n = r->out_len / BOOT_SECTOR;
+    bool gzip = (r->flags & JOURNAL_F_GZIP) != 0, overlap = (r->flags & JOURNAL_F_OVERLAP) != 0;
     /* Sector 0 of a sketch update is handled last (from the stash, if it changes). */
     uint32_t first = r->dst == 0 ? 1u : 0u;
     uint32_t start = first;
     /* Source sector k - gap is destroyed by destination sector k. */
     uint32_t gap = (r->src - r->dst) / BOOT_SECTOR;
-    if ((r->flags & JOURNAL_F_OVERLAP) && r->progress > start)
+    if (overlap && r->progress > start)
         start = r->progress;
-    if (r->flags & JOURNAL_F_GZIP)
-        gzip_start(r);
-    for (uint32_t k = (r->flags & JOURNAL_F_GZIP) ? 0u : start; k < n; k++) {
-        int p = produce(r, k);
+    for (uint32_t k = gzip ? 0u : start; k < n; k++) {
+        int p = produce(r->src, r->size, gzip, k);
         if (p != 0)
             return p == 1 ? BOOT_CP_INFLATE : p;
         if (k < start)
             continue;
         /* Before overwriting a source sector a resume from the recorded progress would still
          * read, move the recorded progress up to k (everything below k is done). */
-        if ((r->flags & JOURNAL_F_OVERLAP) && k >= gap && k - gap >= r->progress) {
+        if (overlap && k >= gap && k - gap >= r->progress) {
             r->state = JOURNAL_COPYING;
             r->progress = k;
             int j = record(r);
@@ -226,25 +218,27 @@ static int copy(journal_rec_t *r)
         if (w != 0)
             return w;
     }
-    if (first && !(r->flags & JOURNAL_F_STASH))
+    if (!first)
+        return 0;
+    if (!(r->flags & JOURNAL_F_STASH)) {
         boot_putc('B'); /* sector 0 unchanged: skipped, as eboot reports it */
-    if (first && (r->flags & JOURNAL_F_STASH)) {
-        if (hal_flash_read(journal_stash_addr(jn.base), boot_buf, BOOT_SECTOR) != HAL_OK ||
-            crc32_gzip(0, boot_buf, BOOT_SECTOR) != r->boot_crc)
-            return SAFE_BAD_STASH;
-        return put_sector(0);
+        return 0;
     }
-    return 0;
+    if (produce(journal_stash_addr(jn.base), BOOT_SECTOR, false, 0) != 0 ||
+        crc32_gzip(0, boot_buf, BOOT_SECTOR) != r->boot_crc)
+        return SAFE_BAD_STASH;
+    return put_sector(0);
 }
 
+/* The destination against the CRC computed before the copy. */
 static int verify_dest(const journal_rec_t *r)
 {
     uint32_t crc = 0;
-    for (uint32_t off = 0; off < r->out_len; off += BOOT_SECTOR) {
-        if (hal_flash_read(r->dst + off, boot_buf2, BOOT_SECTOR) != HAL_OK)
-            return BOOT_CP_READ;
-        crc = crc32_gzip(crc, boot_buf2, BOOT_SECTOR);
-    }
+    int p;
+    for (uint32_t k = 0; (p = produce(r->dst, r->out_len, false, k)) == 0; k++)
+        crc = crc32_gzip(crc, boot_buf, BOOT_SECTOR);
+    if (p != 1)
+        return p;
     return crc == r->out_crc ? 0 : BOOT_CP_VERIFY;
 }
 
@@ -256,16 +250,11 @@ static int run_update(journal_rec_t *r)
     if (r->state == JOURNAL_PENDING) {
         c = check_stage(r);
         put_code("chk:", (uint32_t)c);
-        if (c != 0) {
-            r->state = JOURNAL_FAILED;
-            r->progress = (uint32_t)c;
-            record(r);
-            return c;
-        }
-        r->state = JOURNAL_VERIFIED;
-        r->progress = 0;
-        if ((c = record(r)) != 0)
-            return c; /* nothing was destroyed yet */
+        r->state = c == 0 ? JOURNAL_VERIFIED : JOURNAL_FAILED;
+        r->progress = (uint32_t)c;
+        int j = record(r);
+        if (c != 0 || j != 0)
+            return c != 0 ? c : j; /* nothing was destroyed yet */
     } else {
         put_code("rs:", r->progress);
     }
@@ -280,35 +269,31 @@ static int run_update(journal_rec_t *r)
     return c != 0 ? c : j;
 }
 
-static bool same_update(const journal_rec_t *r, const boot_cmd_t *cmd)
-{
-    return r->src == cmd->args[0] && r->dst == cmd->args[1] && r->size == cmd->args[2];
-}
-
 int boot_safe(void)
 {
     boot_print_version();
     boot_cmd_t cmd;
     bool valid = false;
-    if (boot_cmd_read(&cmd, &valid) != HAL_OK)
-        valid = false;
+    boot_cmd_read(&cmd, &valid); /* valid stays false when it fails */
     boot_putc(valid ? '@' : '~');
     if (valid && BOOT_IS_MUTANT(CLEAR_FIRST))
         boot_cmd_clear();
 
-    memset(&jn, 0, sizeof(jn));
-    jn.base = journal_area(hal_flash_real_size());
-    if (!BOOT_IS_MUTANT(NO_JOURNAL) && journal_open(&jn, jn.base) != HAL_OK)
-        jn.have = false;
+    /* journal_open() sets every field; when it fails (or for the no-journal mutant) the
+     * journal is empty and appends go to log sector 0 slot 0 of the area. */
+    uint32_t base = journal_area(hal_flash_real_size());
+    if (BOOT_IS_MUTANT(NO_JOURNAL) || journal_open(&jn, base) != HAL_OK) {
+        memset(&jn, 0, sizeof(jn));
+        jn.base = base;
+    }
     put_code("s:", jn.have ? jn.last.state : 0u);
 
     uint32_t load = 0;
-    journal_rec_t r;
+    journal_rec_t r = jn.last;
     if (journal_active(&jn)) {
-        r = jn.last;
         run_update(&r);
     } else if (valid && cmd.action == BOOT_CMD_COPY_RAW) {
-        if (jn.have && same_update(&jn.last, &cmd)) {
+        if (jn.have && r.src == cmd.args[0] && r.dst == cmd.args[1] && r.size == cmd.args[2]) {
             boot_puts("=\n"); /* finished before the reboot cleared the command */
         } else {
             memset(&r, 0, sizeof(r));

@@ -17,12 +17,12 @@ void boot_cmd_encode(const boot_cmd_t *cmd, uint8_t out[BOOT_CMD_SIZE])
 
 void boot_cmd_decode(const uint8_t in[BOOT_CMD_SIZE], boot_cmd_t *cmd)
 {
-    cmd->magic = le32_load(in);
-    cmd->action = le32_load(in + 4);
-    for (unsigned i = 0; i < BOOT_CMD_ARGS; i++) {
-        cmd->args[i] = le32_load(in + 8 + 4 * i);
-    }
-    cmd->crc32 = le32_load(in + BOOT_CMD_CRC_LEN);
+    /* boot_cmd_t is the 32 words in their order (one loop is smaller code for the bootloader). */
+    _Static_assert(sizeof(boot_cmd_t) == BOOT_CMD_SIZE, "boot_cmd_t is the 32 words");
+    uint32_t w[BOOT_CMD_SIZE / 4];
+    for (unsigned i = 0; i < BOOT_CMD_SIZE / 4; i++)
+        w[i] = le32_load(in + 4 * i);
+    memcpy(cmd, w, sizeof(w));
 }
 
 uint32_t boot_cmd_crc(const boot_cmd_t *cmd)
@@ -61,14 +61,13 @@ hal_status_t boot_cmd_read(boot_cmd_t *cmd, bool *valid)
 {
     uint32_t raw[BOOT_CMD_SIZE / 4];
     hal_status_t st = hal_rtc_read(BOOT_CMD_RTC_OFFSET, raw, BOOT_CMD_SIZE);
-    if (st != HAL_OK) {
-        memset(cmd, 0, sizeof(*cmd));
-        *valid = false;
-        return st;
-    }
+    if (st != HAL_OK)
+        memset(raw, 0, sizeof(raw));
     boot_cmd_decode((const uint8_t *)raw, cmd);
-    *valid = boot_cmd_valid(cmd);
-    return HAL_OK;
+    /* boot_cmd_valid() on the bytes as read (the same rule; no re-encoding in the bootloader). */
+    *valid = st == HAL_OK && (cmd->magic & BOOT_CMD_MAGIC_MASK) == BOOT_CMD_MAGIC &&
+             crc32_mpeg2(CRC32_MPEG2_INIT, raw, BOOT_CMD_CRC_LEN) == cmd->crc32;
+    return st;
 }
 
 hal_status_t boot_cmd_clear(void)

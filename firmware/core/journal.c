@@ -1,6 +1,7 @@
 /* The safe bootloader's update journal (see journal.h for the format and the rules). */
 #include "journal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "byteorder.h"
@@ -8,19 +9,20 @@
 
 #define CRC_LEN (JOURNAL_REC_SIZE - 4u)
 
+/* Words 3..9 of a record are the seven consecutive uint32_t fields src..boot_crc: copied as
+ * one block (small code in the bootloader). */
+#define BODY_OFFSET offsetof(journal_rec_t, src)
+#define BODY_WORDS 7u
+_Static_assert(offsetof(journal_rec_t, boot_crc) == BODY_OFFSET + 4u * (BODY_WORDS - 1u),
+               "src..boot_crc are consecutive words");
+
 void journal_encode(const journal_rec_t *rec, uint8_t out[JOURNAL_REC_SIZE])
 {
     uint32_t w[JOURNAL_REC_WORDS] = {0};
     w[0] = JOURNAL_MAGIC;
     w[1] = rec->seq;
     w[2] = (uint32_t)rec->state | (uint32_t)rec->flags << 8;
-    w[3] = rec->src;
-    w[4] = rec->dst;
-    w[5] = rec->size;
-    w[6] = rec->progress;
-    w[7] = rec->out_len;
-    w[8] = rec->out_crc;
-    w[9] = rec->boot_crc;
+    memcpy(&w[3], (const uint8_t *)rec + BODY_OFFSET, 4u * BODY_WORDS);
     for (unsigned i = 0; i < JOURNAL_REC_WORDS - 1u; i++)
         le32_store(out + 4u * i, w[i]);
     le32_store(out + CRC_LEN, crc32_gzip(0, out, CRC_LEN));
@@ -28,20 +30,17 @@ void journal_encode(const journal_rec_t *rec, uint8_t out[JOURNAL_REC_SIZE])
 
 bool journal_decode(const uint8_t in[JOURNAL_REC_SIZE], journal_rec_t *rec)
 {
-    if (le32_load(in) != JOURNAL_MAGIC || le32_load(in + CRC_LEN) != crc32_gzip(0, in, CRC_LEN))
+    uint32_t w[JOURNAL_REC_WORDS];
+    for (unsigned i = 0; i < JOURNAL_REC_WORDS; i++)
+        w[i] = le32_load(in + 4u * i);
+    uint8_t state = (uint8_t)w[2];
+    if (w[0] != JOURNAL_MAGIC || w[JOURNAL_REC_WORDS - 1u] != crc32_gzip(0, in, CRC_LEN))
         return false;
-    uint32_t st = le32_load(in + 8);
-    rec->seq = le32_load(in + 4);
-    rec->state = (uint8_t)st;
-    rec->flags = (uint8_t)(st >> 8);
-    rec->src = le32_load(in + 12);
-    rec->dst = le32_load(in + 16);
-    rec->size = le32_load(in + 20);
-    rec->progress = le32_load(in + 24);
-    rec->out_len = le32_load(in + 28);
-    rec->out_crc = le32_load(in + 32);
-    rec->boot_crc = le32_load(in + 36);
-    return rec->state >= JOURNAL_PENDING && rec->state <= JOURNAL_FAILED;
+    rec->seq = w[1];
+    rec->state = state;
+    rec->flags = (uint8_t)(w[2] >> 8);
+    memcpy((uint8_t *)rec + BODY_OFFSET, &w[3], 4u * BODY_WORDS);
+    return state >= JOURNAL_PENDING && state <= JOURNAL_FAILED;
 }
 
 static bool all_ff(const uint8_t *p, uint32_t len)
@@ -64,18 +63,17 @@ hal_status_t journal_open(journal_t *j, uint32_t base)
     journal_rec_t rec;
     memset(j, 0, sizeof(*j));
     j->base = base;
-    for (uint32_t s = 0; s < 2u; s++) {
-        for (uint32_t i = 0; i < JOURNAL_SLOTS; i++) {
-            hal_status_t st = read_slot(j, s, i, buf);
-            if (st != HAL_OK)
-                return st;
-            /* Serial-number comparison: newer even across a wrap of the counter. */
-            if (journal_decode(buf, &rec) && (!j->have || (int32_t)(rec.seq - j->last.seq) > 0)) {
-                j->have = true;
-                j->last = rec;
-                j->sector = s;
-                j->slot = i + 1u;
-            }
+    /* The two log sectors are adjacent: slot n of the pair is slot n % 64 of sector n / 64. */
+    for (uint32_t n = 0; n < 2u * JOURNAL_SLOTS; n++) {
+        hal_status_t st = read_slot(j, 0, n, buf);
+        if (st != HAL_OK)
+            return st;
+        /* Serial-number comparison: newer even across a wrap of the counter. */
+        if (journal_decode(buf, &rec) && (!j->have || (int32_t)(rec.seq - j->last.seq) > 0)) {
+            j->have = true;
+            j->last = rec;
+            j->sector = n / JOURNAL_SLOTS;
+            j->slot = n % JOURNAL_SLOTS + 1u;
         }
     }
     return HAL_OK;

@@ -7,7 +7,8 @@
 
 hal_status_t boot_port_load_segment(uint32_t load_addr, uint32_t flash_addr, uint32_t len)
 {
-    return SPIRead(flash_addr, (void *)(uintptr_t)load_addr, len) == 0 ? HAL_OK : HAL_ERR_IO;
+    return ESP8266_ROM(SPIRead)(flash_addr, (void *)(uintptr_t)load_addr, len) == 0 ? HAL_OK
+                                                                                    : HAL_ERR_IO;
 }
 
 int boot_port_start_app(uint32_t image_addr, uint32_t entry)

@@ -39,6 +39,16 @@
 int SPIRead(uint32_t addr, void *dst, uint32_t len);
 int SPIWrite(uint32_t addr, const void *src, uint32_t len);
 int SPIEraseSector(uint32_t sector);
+/* ESP8266_ROM(SPIRead)(addr, dst, len): a call of a ROM routine that is always a long call
+ * (l32r + callx0) whatever -m[no-]longcalls says. The bootloader is built with -mno-longcalls
+ * (short call0 between its own functions in IRAM), and the ROM at 0x40000000 is far beyond
+ * call0's reach from 0x4010F000: the register hides the constant address from the compiler. */
+#define ESP8266_ROM(fn)                                                                            \
+    (__extension__({                                                                               \
+        __typeof__(&fn) rom_fn_ = &fn;                                                             \
+        __asm__("" : "+r"(rom_fn_));                                                               \
+        rom_fn_;                                                                                   \
+    }))
 /* The flash cache (maps the first MiB of flash at 0x40200000). While it is on, the SPI routines
  * must run with it off and from IRAM: the HAL brackets them when esp8266_cache_on is set (the
  * app start-up sets it; the bootloader runs without the cache). */

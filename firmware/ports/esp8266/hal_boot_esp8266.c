@@ -4,37 +4,42 @@
  * from hal_esp8266.c (the apps' HAL): flash buffers must be 4-byte aligned (HAL_ERR_ALIGN
  * otherwise; every bootloader buffer is), and erases do not feed the watchdog (eboot disables
  * it for the copy the same way; the ROM's watchdog is not armed this early). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "esp8266_regs.h"
 #include "hal.h"
 
-static hal_status_t check_flash(uint32_t addr, const void *buf, uint32_t len)
+/* Read and write share one body: the ROM's SPIRead and SPIWrite take the same arguments. */
+typedef int rom_rw_fn(uint32_t addr, void *buf, uint32_t len);
+
+static hal_status_t flash_rw(rom_rw_fn *rom, uint32_t addr, void *buf, uint32_t len)
 {
     if ((addr | len | (uint32_t)(uintptr_t)buf) & 3u)
         return HAL_ERR_ALIGN;
     uint32_t size = hal_flash_real_size();
-    return addr > size || len > size - addr ? HAL_ERR_RANGE : HAL_OK;
+    if (addr > size || len > size - addr)
+        return HAL_ERR_RANGE;
+    return rom(addr, buf, len) ? HAL_ERR_IO : HAL_OK;
 }
 
 hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
 {
-    hal_status_t st = check_flash(addr, dst, len);
-    return st != HAL_OK ? st : SPIRead(addr, dst, len) ? HAL_ERR_IO : HAL_OK;
+    return flash_rw(ESP8266_ROM(SPIRead), addr, dst, len);
 }
 
 hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
 {
-    hal_status_t st = check_flash(addr, src, len);
-    return st != HAL_OK ? st : SPIWrite(addr, src, len) ? HAL_ERR_IO : HAL_OK;
+    /* SPIWrite only reads the buffer. */
+    return flash_rw((rom_rw_fn *)ESP8266_ROM(SPIWrite), addr, (void *)(uintptr_t)src, len);
 }
 
 hal_status_t hal_flash_erase_sector(uint32_t sector)
 {
     if (sector >= hal_flash_real_size() / HAL_FLASH_SECTOR_SIZE)
         return HAL_ERR_RANGE;
-    return SPIEraseSector(sector) ? HAL_ERR_IO : HAL_OK;
+    return ESP8266_ROM(SPIEraseSector)(sector) ? HAL_ERR_IO : HAL_OK;
 }
 
 uint32_t hal_flash_real_size(void)
@@ -48,25 +53,30 @@ uint32_t hal_flash_real_size(void)
     return cap >= 17u && cap <= 24u ? 1u << cap : 0u;
 }
 
-/* RTC memory takes word accesses only; the bootloader's buffers are word-aligned. */
+/* RTC memory takes word accesses only; the bootloader's buffers are word-aligned. One body
+ * for both directions. */
+static hal_status_t rtc_copy(uint32_t offset, uint32_t *buf, uint32_t len, bool write)
+{
+    if ((offset | len | (uint32_t)(uintptr_t)buf) & 3u || offset + len > HAL_RTC_MEM_SIZE)
+        return HAL_ERR_ALIGN;
+    for (uint32_t i = 0; i < len; i += 4) {
+        volatile uint32_t *reg = &ESP8266_REG(ESP8266_RTC_MEM + offset + i);
+        if (write)
+            *reg = *buf++;
+        else
+            *buf++ = *reg;
+    }
+    return HAL_OK;
+}
+
 hal_status_t hal_rtc_read(uint32_t offset, void *dst, uint32_t len)
 {
-    if ((offset | len | (uint32_t)(uintptr_t)dst) & 3u || offset + len > HAL_RTC_MEM_SIZE)
-        return HAL_ERR_ALIGN;
-    uint32_t *out = dst;
-    for (uint32_t i = 0; i < len; i += 4)
-        *out++ = ESP8266_REG(ESP8266_RTC_MEM + offset + i);
-    return HAL_OK;
+    return rtc_copy(offset, dst, len, false);
 }
 
 hal_status_t hal_rtc_write(uint32_t offset, const void *src, uint32_t len)
 {
-    if ((offset | len | (uint32_t)(uintptr_t)src) & 3u || offset + len > HAL_RTC_MEM_SIZE)
-        return HAL_ERR_ALIGN;
-    const uint32_t *in = src;
-    for (uint32_t i = 0; i < len; i += 4)
-        ESP8266_REG(ESP8266_RTC_MEM + offset + i) = *in++;
-    return HAL_OK;
+    return rtc_copy(offset, (uint32_t *)(uintptr_t)src, len, true);
 }
 
 void hal_console_write(const void *buf, size_t len)
