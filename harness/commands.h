@@ -12,5 +12,7 @@ typedef struct otasim_command {
 } otasim_command_t;
 
 int cmd_demo(int argc, char **argv);
+int cmd_sign(int argc, char **argv);  /* tools/cmd_sign.c */
+int cmd_image(int argc, char **argv); /* tools/cmd_image.c */
 
 #endif

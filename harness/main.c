@@ -7,6 +7,8 @@
 /* Subcommands live with their code (harness/, tools/); add one line here per command. */
 static const otasim_command_t commands[] = {
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
+    {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
+    {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},
     {NULL, NULL, NULL},
 };
 

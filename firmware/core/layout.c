@@ -1,5 +1,7 @@
 #include "layout.h"
 
+#include "journal.h"
+
 #include <string.h>
 
 #define KIB 1024u
@@ -181,4 +183,26 @@ int layout_stage_address(const flash_layout_t *l, int command, uint32_t size, ui
         *start = l->fs_start; /* in place, live */
     }
     return 0;
+}
+
+bool layout_for_safe_boot(const flash_layout_t *l, uint32_t real_size, flash_layout_t *out)
+{
+    *out = *l;
+    if (real_size < l->flash_size)
+        return false;
+    uint32_t j = journal_area(real_size);
+    if (j >= out->fs_end)
+        return true; /* a bigger chip: the journal lies above everything the layout uses */
+    if (out->fs_start == out->fs_end) {
+        out->fs_start = out->fs_end = j;
+    } else {
+        out->fs_end = j & ~(out->fs_block_size - 1u);
+        if (out->fs_end <= out->fs_start)
+            return false;
+    }
+    if (out->max_sketch > out->fs_start)
+        out->max_sketch = out->fs_start;
+    if (out->ota_label > out->max_sketch)
+        out->ota_label = out->max_sketch;
+    return true;
 }

@@ -66,4 +66,10 @@ static inline uint32_t layout_roundup_sector(uint32_t v)
 int layout_stage_address(const flash_layout_t *l, int command, uint32_t size, uint32_t sketch_size,
                          bool atomic_fs_update, uint32_t *start);
 
+/* The layout a device with the safe bootloader uses: the journal area (journal.h, 12 KiB below
+ * EEPROM of a `real_size` chip) is taken out of the FS (its end moves down to a block
+ * boundary) or, without an FS, out of the stage (fs_start = fs_end = the journal). False when
+ * the chip is smaller than the layout or the FS would vanish. */
+bool layout_for_safe_boot(const flash_layout_t *l, uint32_t real_size, flash_layout_t *out);
+
 #endif

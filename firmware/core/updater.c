@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "boot_cmd.h"
+#include "journal.h"
 #include "esp_info.h"
 #include "hal.h"
 #include "image.h"
@@ -364,6 +365,12 @@ static bool write_boot_command(updater_t *u)
         boot_cmd_make(&cmd, BOOT_CMD_COPY_RAW, u->start_address, u->cfg.layout->fs_start, u->size);
     } else {
         return true; /* a live FS update is already in place */
+    }
+    /* Safe bootloader: the journal record makes the update survive losing RTC memory. */
+    if (u->cfg.safe_journal &&
+        journal_record_pending(cmd.args[0], cmd.args[1], cmd.args[2]) != HAL_OK) {
+        updater_fail(u, UPDATE_ERROR_WRITE, UPDATER_DETAIL_BOOT_CMD);
+        return false;
     }
     /* Read it back: a command that did not land would silently drop the update. */
     boot_cmd_t check;

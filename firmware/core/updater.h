@@ -95,6 +95,9 @@ typedef struct updater_config {
     /* Scratch for inflating a gzip image once before accepting it. Required for gzip images:
      * without it they are refused with error 17. May be shared (used only inside end()). */
     inflate_state_t *inflate_work;
+    /* The device runs the safe bootloader (image_find_boot_desc() says "safeboot"): end() also
+     * records the pending update in the flash journal (journal.h), before the RTC command. */
+    bool safe_journal;
     updater_callbacks_t callbacks;
 } updater_config_t;
 

@@ -1,0 +1,136 @@
+/* boot_main() and what both modes share: console output, the app loader, flash input for the
+ * inflater, the gzip header and sector writes. */
+#include "boot.h"
+
+#include "boot_internal.h"
+#include "boot_port.h"
+#include "byteorder.h"
+#include "image.h"
+
+_Alignas(4) uint8_t boot_buf[BOOT_SECTOR];
+_Alignas(4) uint8_t boot_buf2[BOOT_SECTOR];
+inflate_state_t boot_inflate;
+
+int boot_main(boot_mode_t mode)
+{
+    return mode == BOOT_MODE_SAFE ? boot_safe() : boot_eboot();
+}
+
+void boot_putc(char c)
+{
+    hal_console_write(&c, 1);
+}
+
+void boot_puts(const char *s)
+{
+    const char *e = s;
+    while (*e)
+        e++;
+    hal_console_write(s, (size_t)(e - s));
+}
+
+void boot_put_hex8(uint32_t v)
+{
+    char out[8];
+    for (int i = 7; i >= 0; i--) {
+        out[i] = "0123456789abcdef"[v & 15u];
+        v >>= 4;
+    }
+    hal_console_write(out, sizeof(out));
+}
+
+/* Decimal by repeated subtraction: lx106's libgcc lacks division and the bootloader has no
+ * room for it (the values printed are small). */
+void boot_put_dec(uint32_t v)
+{
+    char out[10];
+    unsigned i = sizeof(out);
+    do {
+        uint32_t q = 0;
+        while (v >= 10u) {
+            v -= 10u;
+            q++;
+        }
+        out[--i] = (char)('0' + v);
+        v = q;
+    } while (v != 0);
+    hal_console_write(out + i, sizeof(out) - i);
+}
+
+void boot_print_version(void)
+{
+    uint32_t word = 0;
+    hal_flash_read(IMAGE_CRC_LEN_OFFSET, &word, 4); /* as eboot: a failed read prints 0 */
+    boot_putc('v');
+    boot_put_hex8(word);
+    boot_putc('\n');
+}
+
+int boot_load_app(uint32_t pair_base)
+{
+    uint32_t hdr[IMAGE_HEADER_LEN / 4]; /* word buffers: the HAL may need them aligned */
+    uint32_t pos = pair_base + IMAGE_APP_OFFSET;
+    if (hal_flash_read(pos, hdr, sizeof(hdr)) != HAL_OK)
+        return 1;
+    pos += IMAGE_HEADER_LEN;
+    /* Like eboot: no magic and no checksum check; the segment count is taken as it is. */
+    const uint8_t *h = (const uint8_t *)hdr;
+    for (uint32_t i = 0; i < h[1]; i++) {
+        uint32_t seg[2];
+        if (hal_flash_read(pos, seg, sizeof(seg)) != HAL_OK)
+            return 2;
+        pos += IMAGE_SEGMENT_HEADER_LEN;
+        uint32_t addr = le32_load((const uint8_t *)&seg[0]);
+        uint32_t len = le32_load((const uint8_t *)&seg[1]);
+        if (image_segment_loaded_by_eboot(addr) && boot_port_load_segment(addr, pos, len) != HAL_OK)
+            return 3;
+        pos += len;
+    }
+    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, le32_load(h + 4));
+}
+
+int32_t boot_flash_src_read(void *ctx, uint8_t *buf, uint32_t cap)
+{
+    boot_flash_src_t *s = ctx;
+    uint32_t n = s->end - s->pos;
+    if (n > cap)
+        n = cap;
+    /* The inflater asks for whole 256-byte blocks into a word-aligned buffer from an aligned
+     * start, so every read is aligned; the last one is rounded up to a word (a few bytes past
+     * the end are read and ignored). */
+    if (n > 0 && hal_flash_read(s->pos, buf, (n + 3u) & ~3u) != HAL_OK)
+        return -1;
+    s->pos += n;
+    return (int32_t)n;
+}
+
+uint32_t boot_flash_le32(uint32_t addr)
+{
+    uint32_t w[2] = {0, 0};
+    hal_flash_read(addr & ~3u, w, 8);
+    return le32_load((const uint8_t *)w + (addr & 3u));
+}
+
+inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got, bool check_trailer)
+{
+    uint32_t total = 0;
+    inflate_status_t st = INFLATE_OK;
+    while (total < want && st == INFLATE_OK) {
+        uint32_t n = 0;
+        st = inflate_read(&boot_inflate, out + total, want - total, &n);
+        total += n;
+    }
+    if (st == INFLATE_ERR_CHECKSUM && !check_trailer)
+        st = INFLATE_DONE; /* eboot: uzlib_uncompress, no CRC-32/ISIZE check */
+    *got = total;
+    return st;
+}
+
+int boot_write_sector(uint32_t addr, const uint8_t *buf)
+{
+    if (!BOOT_IS_MUTANT(SKIP_ERASE) && hal_flash_erase_sector(addr / BOOT_SECTOR) != HAL_OK)
+        return BOOT_CP_ERASE;
+    if (hal_flash_write(addr, buf, BOOT_SECTOR) != HAL_OK)
+        return BOOT_CP_WRITE;
+    return BOOT_CP_OK;
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# The build's images dir: every file exists and `otasim image info` validates it; versions,
+# bootloader names and sizes, segment windows and signatures are what the build promised.
+# usage: run_images.sh OTASIM IMAGES_DIR PUBLIC_KEY_OF_SIGNED_FILES
+set -u
+O=$1 D=$2 PUB=$3
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+info() { "$O" image info ${PUB:+--publickey "$PUB"} "$D/$1" >"$D/.info.out" 2>&1 || { fail "$1 invalid:"; cat "$D/.info.out"; }; }
+has() { grep -q -- "$2" "$D/.info.out" || { fail "$1: info lacks '$2'"; cat "$D/.info.out"; }; }
+
+src=$(cat "$D/SOURCE")
+[ "$src" = lx106 ] || [ "$src" = synthetic ] || fail "SOURCE is '$src'"
+echo "images: $src"
+for b in eboot safe; do
+    f=boot-$b.img
+    [ -f "$D/$f" ] || { fail "$f missing"; continue; }
+    [ "$(stat -c %s "$D/$f")" -le 4096 ] || fail "$f larger than 4096 bytes"
+    info "$f"
+    name=$b; [ $b = safe ] && name=safeboot
+    has "$f" "boot descriptor: $name@1"
+    has "$f" "segment 0: 0x4010f"
+done
+for v in 1 2; do
+    s=basic-v$v
+    info "$s.img"; has "$s.img" "descriptor: basic@$v"
+    has "$s.img" "segment 0: 0x40201010 .*irom0"
+    has "$s.img" "segment 1: 0x401.*IRAM"
+    info "$s.bin"; has "$s.bin" "descriptor: basic@$v"; has "$s.bin" "boot descriptor: safeboot@1"
+    has "$s.bin" "CRC: .*ok"; has "$s.bin" "flash DIO"; has "$s.bin" "size 4096K"
+    info "$s.bin.gz"; has "$s.bin.gz" "gzip:"; has "$s.bin.gz" "descriptor: basic@$v"
+    verified="signature: verified (PKCS#1"; [ -n "$PUB" ] || verified="signature: not checked"
+    info "$s.bin.signed"; has "$s.bin.signed" "$verified"
+    info "$s.bin.gz.signed"; has "$s.bin.gz.signed" "$verified"
+    has "$s.bin.gz.signed" "gzip:"
+    gunzip -c "$D/$s.bin.gz" | cmp -s - "$D/$s.bin" || fail "$s.bin.gz is not gzip of $s.bin"
+done
+cmp -s "$D/basic-v1.bin" "$D/basic-v2.bin" && fail "v1 and v2 are identical"
+[ "$(stat -c %s "$D/flash-4m2m.bin")" = 4194304 ] || fail "flash-4m2m.bin is not 4 MiB"
+n=$(stat -c %s "$D/basic-v1.bin")
+head -c "$n" "$D/flash-4m2m.bin" | cmp -s - "$D/basic-v1.bin" || fail "flash-4m2m.bin does not start with basic-v1.bin"
+rm -f "$D/.info.out"
+[ "$fails" = 0 ] && echo "all image checks passed" && exit 0
+exit 1
