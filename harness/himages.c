@@ -1,8 +1,10 @@
 /* Scenario images (himages.h). */
 #include "himages.h"
+#include "fs_check.h"
 #include "image.h"
 
 #include <bearssl.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,8 +151,21 @@ int himages_fs(const scn_image_ref_t *ref, hbuf_t *out, char *err, size_t errlen
         uint64_t v = mix(&s);
         memcpy(out->data + i, &v, len - i < 8 ? len - i : 8);
     }
-    int n = snprintf((char *)out->data, 64, "OTASIM-FS %s@%u\n", ref->name, (unsigned)ref->version);
-    (void)n;
+    /* The header the basic app checks at boot (firmware/apps/basic/fs_check.h): the CRC-32
+     * (zlib's, the firmware's crc32_gzip is differential-tested against it) of [64, len). */
+    uLong crc = crc32(0L, out->data + FS_CHECK_HEADER_LEN, (uInt)(len - FS_CHECK_HEADER_LEN));
+    char head[FS_CHECK_HEADER_LEN];
+    int n = snprintf(head, sizeof(head), "OTASIM-FS %s@%u len=%zu crc=%08lx\n", ref->name,
+                     (unsigned)ref->version, len, (unsigned long)crc);
+    if (n < 0 || (size_t)n >= sizeof(head)) {
+        snprintf(err, errlen, "%s@%u: the name is too long for a filesystem image header",
+                 ref->name, (unsigned)ref->version);
+        free(out->data);
+        out->data = NULL;
+        return -1;
+    }
+    memset(out->data, ' ', FS_CHECK_HEADER_LEN);
+    memcpy(out->data, head, (size_t)n);
     return 0;
 }
 

@@ -1,15 +1,14 @@
 /* The child side of a boot on the native device: the native boot port (boot_port.h) and the
  * built-in host apps it "jumps" to by descriptor name.
  *
- * "basic" is the example app of issue 4 §2 (host build; the lx106 apps are in images/): it prints
- * its name and version, takes the run's update job (if any) through the Updater's stream
- * interface exactly as the Arduino core's stream update does (begin(size, command), setMD5,
- * writeStream, end), restarts after a successful end() and otherwise stays idle. Its build
- * options (layout, signing key, ATOMIC_FS_UPDATE) come from the device config; like a real
- * app it uses the safe layout and the journal when sector 0 holds the safe bootloader. */
+ * "basic" is the example app (firmware/apps/basic, the same source as the lx106 images): this
+ * file is its native port — the run's update job is the one update offered (all its bytes
+ * available at once, as a full UART buffer), and the device config holds its build options
+ * (layout, signing key, ATOMIC_FS_UPDATE). */
 #include <stdio.h>
 #include <string.h>
 
+#include "basic_app.h"
 #include "boot_port.h"
 #include "native_device_internal.h"
 #include "image.h"
@@ -92,76 +91,76 @@ static int js_peek(void *ctx)
     return s->pos < s->len ? s->data[s->pos] : -1;
 }
 
-static void say(const char *s)
+/* The native port of the basic app (firmware/apps/basic): the run's job is its one offer,
+ * the device config its build options. */
+typedef struct native_basic {
+    hdev_child_t *c;
+    job_stream_t js;
+    rsa_public_key_t key;
+    bool offered;
+} native_basic_t;
+
+static void nb_configure(void *ctx, updater_config_t *cfg)
 {
-    hal_console_write(s, strlen(s));
+    native_basic_t *nb = ctx;
+    if (!nb->c->cfg->signing)
+        return;
+    cfg->require_signature = true;
+    const char *pem = nb->c->cfg->signing_pubkey_pem;
+    if (pem && rsa_parse_public_key_pem(pem, strlen(pem), &nb->key) == RSA_OK)
+        cfg->signing_key = &nb->key;
 }
 
-static void basic_job(hdev_child_t *c)
+static bool nb_next_offer(void *ctx, basic_offer_t *o)
 {
-    static updater_t up;
-    static inflate_state_t work;
-    static rsa_public_key_t key;
-    const hdev_job_t *job = c->job;
-    c->end.job_taken = 1;
+    native_basic_t *nb = ctx;
+    const hdev_job_t *job = nb->c->job;
+    if (!job || nb->offered)
+        return false;
+    nb->offered = true;
+    nb->c->end.job_taken = 1;
+    nb->js = (job_stream_t){job->data, job->len, 0};
+    memset(o, 0, sizeof(*o));
+    o->declared = job->declared;
+    o->command = job->command;
+    o->has_md5 = job->has_md5;
+    memcpy(o->md5, job->md5, sizeof(o->md5));
+    o->no_restart = job->no_restart;
+    o->stream = (update_stream_t){.ctx = &nb->js,
+                                  .available = js_available,
+                                  .read = js_read,
+                                  .peek = js_peek,
+                                  .timeout_ms = UPDATER_STREAM_TIMEOUT_MS};
+    return true;
+}
 
-    flash_layout_t layout = c->cfg->layout;
-    reader_t r = flash_reader();
-    app_desc_t bd;
-    bool safe = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd) &&
-                !strcmp(bd.name, BOOT_DESC_NAME_SAFE);
-    if (safe && !layout_for_safe_boot(&c->cfg->layout, hal_flash_real_size(), &layout))
-        layout = c->cfg->layout;
-
-    updater_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.layout = &layout;
-    cfg.atomic_fs_update = c->cfg->atomic_fs;
-    cfg.inflate_work = &work;
-    cfg.safe_journal = safe;
-    if (c->cfg->signing) {
-        cfg.require_signature = true;
-        const char *pem = c->cfg->signing_pubkey_pem;
-        if (pem && rsa_parse_public_key_pem(pem, strlen(pem), &key) == RSA_OK)
-            cfg.signing_key = &key;
-    }
-    updater_init(&up, &cfg);
-
-    job_stream_t js = {job->data, job->len, 0};
-    update_stream_t s = {.ctx = &js, .available = js_available, .read = js_read, .peek = js_peek};
-    bool ok = updater_begin(&up, job->declared, job->command);
-    if (ok && job->has_md5)
-        updater_set_md5(&up, job->md5);
-    if (ok)
-        updater_write_stream(&up, &s, UPDATER_STREAM_TIMEOUT_MS);
-    ok = ok && updater_end(&up, false);
-    c->end.job_ok = ok;
-    c->end.job_error = (int32_t)updater_get_error(&up);
-    if (ok && job->no_restart) {
-        say("update: ok, not rebooting\n");
-        return;
-    }
-    if (ok) {
-        say("update: ok, restarting\n");
-        hal_restart(HAL_RESTART_SOFT); /* the port's hook ends the boot */
-        hdev_child_finish(CHILD_RESTART);
-    }
-    if (c->end.job_error == 0 && !ok)
-        c->end.job_error = -1; /* refused without a code (the original's silent cases) */
-    updater_format_error(&up, c->end.job_msg, sizeof(c->end.job_msg));
-    say("update: ");
-    say(c->end.job_msg);
+static void nb_report(void *ctx, const basic_result_t *res)
+{
+    native_basic_t *nb = ctx;
+    nb->c->end.job_ok = res->ok;
+    nb->c->end.job_error = res->error;
+    snprintf(nb->c->end.job_msg, sizeof(nb->c->end.job_msg), "%s", res->msg);
 }
 
 static void basic_main(uint32_t version)
 {
+    static native_basic_t nb;
     hdev_child_t *c = hdev_current_child;
-    char line[64];
-    snprintf(line, sizeof(line), "basic@%u: running\n", (unsigned)version);
-    say(line);
-    if (c->job)
-        basic_job(c);
-    hdev_child_finish(CHILD_IDLE);
+    memset(&nb, 0, sizeof(nb));
+    nb.c = c;
+    basic_port_t port = {.name = "basic",
+                         .version = version,
+                         .layout = &c->cfg->layout,
+                         .atomic_fs = c->cfg->atomic_fs,
+                         .ctx = &nb,
+                         .configure = nb_configure,
+                         .next_offer = nb_next_offer,
+                         .report = nb_report};
+    basic_app_run(&port);
+    /* hal_restart() returned: the port's hook ends the boot on a restart, so here the app
+     * simply has nothing (more) to do. */
+    hdev_child_finish(nb.c->end.job_ok && nb.c->job && !nb.c->job->no_restart ? CHILD_RESTART
+                                                                              : CHILD_IDLE);
 }
 
 bool hdev_app_run(const char *name, uint32_t version)

@@ -1,0 +1,104 @@
+/* See basic_app.h. */
+#include "basic_app.h"
+
+#include <string.h>
+
+#include "app_desc.h"
+#include "boot_cmd.h"
+#include "fs_check.h"
+#include "image.h"
+#include "reader.h"
+#include "strbuf.h"
+
+/* Static: the Updater's state and the inflater's window are too big for an lx106 stack. */
+static updater_t up;
+static inflate_state_t inflate_work;
+
+static void say(const char *s)
+{
+    hal_console_write(s, strlen(s));
+}
+
+/* With the safe bootloader in sector 0 the app uses the safe layout and the journal (the
+ * bootloader must find the pending update in flash, not only in RTC memory). */
+static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe)
+{
+    reader_t r = flash_reader();
+    app_desc_t bd;
+    flash_layout_t l = *built;
+    *safe = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd) &&
+            !strcmp(bd.name, BOOT_DESC_NAME_SAFE);
+    if (*safe && !layout_for_safe_boot(built, hal_flash_real_size(), &l))
+        l = *built;
+    return l;
+}
+
+/* One offer through the stream interface; true when the app should restart. */
+static bool take_offer(const basic_port_t *port, const basic_offer_t *o)
+{
+    bool safe;
+    flash_layout_t layout = effective_layout(port->layout, &safe);
+    updater_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.layout = &layout;
+    cfg.atomic_fs_update = port->atomic_fs;
+    cfg.inflate_work = &inflate_work;
+    cfg.safe_journal = safe;
+    if (port->configure)
+        port->configure(port->ctx, &cfg);
+    updater_init(&up, &cfg);
+
+    bool ok = updater_begin(&up, o->declared, o->command);
+    if (ok && o->has_md5)
+        updater_set_md5(&up, o->md5);
+    if (ok)
+        updater_write_stream(&up, &o->stream, o->stream.timeout_ms);
+    ok = ok && updater_end(&up, false);
+
+    basic_result_t res;
+    memset(&res, 0, sizeof(res));
+    res.ok = ok;
+    res.error = (int32_t)updater_get_error(&up);
+    if (!ok && res.error == 0)
+        res.error = -1;
+    if (!ok)
+        updater_format_error(&up, res.msg, sizeof(res.msg));
+    if (port->report)
+        port->report(port->ctx, &res);
+    if (ok) {
+        say(o->no_restart ? "update: ok, not rebooting\n" : "update: ok, restarting\n");
+        return !o->no_restart;
+    }
+    say("update: ");
+    say(res.msg);
+    return false;
+}
+
+void basic_app_run(const basic_port_t *port)
+{
+    char line[96];
+    strbuf_t sb;
+    sb_init(&sb, line, sizeof(line));
+    sb_puts(&sb, port->name);
+    sb_putc(&sb, '@');
+    sb_put_u32(&sb, port->version);
+    sb_puts(&sb, ": running\n");
+    say(line);
+
+    char label[40];
+    bool safe;
+    flash_layout_t layout = effective_layout(port->layout, &safe);
+    fs_check_t fs = fs_check(&layout, label, sizeof(label));
+    fs_check_line(fs, label, line, sizeof(line));
+    say(line);
+
+    basic_offer_t offer;
+    while (port->next_offer && port->next_offer(port->ctx, &offer)) {
+        if (take_offer(port, &offer)) {
+            hal_restart(HAL_RESTART_SOFT);
+            return; /* ports whose restart returns end the boot themselves */
+        }
+        if (offer.no_restart)
+            return;
+    }
+}
