@@ -17,5 +17,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_sign(int argc, char **argv);  /* tools/cmd_sign.c */
 int cmd_image(int argc, char **argv); /* tools/cmd_image.c */
+int cmd_serve(int argc, char **argv); /* tools/cmd_serve.c */
 
 #endif

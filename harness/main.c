@@ -13,6 +13,7 @@ static const otasim_command_t commands[] = {
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},
+    {"serve", "an HTTP update server for the HTTP update client (spec §5.6)", cmd_serve},
     {NULL, NULL, NULL},
 };
 
