@@ -406,8 +406,10 @@ size_t httpupdate_error_string(const httpupdate_t *s, char *out, size_t cap)
     sb_init(&sb, out, cap);
     int e = s->last_error;
     if (e > 0) {
-        char line[96];
+        char line[160];
         size_t n = updater_format_error(s->cfg->updater, line, sizeof(line));
+        if (n >= sizeof(line)) /* the length of the whole text: it was truncated */
+            n = sizeof(line) - 1;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
             line[--n] = '\0'; /* trimmed, as the original */
         sb_puts(&sb, "Update error: ");
