@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "engine.h"
 #include "scenario.h"
+#include "shard.h"
+#include "workers.h"
 
 typedef struct run_args {
     engine_opts_t opts;
@@ -40,6 +43,14 @@ static void usage_run(FILE *out, const char *cmd)
                      "  --branch ID      run only the control and the sweep branch ID (the id a\n"
                      "                   failure prints; 'control' for the control alone)\n");
     }
+    if (strcmp(cmd, "run"))
+        fprintf(out,
+                "  -j N, --jobs N   parallel workers for the branches (default: the number of\n"
+                "                   cores); the output is the same for every N\n"
+                "  --shard K/N      run only the branches whose ordinal o has o %% N == K-1\n"
+                "                   (1 <= K <= N): N shards together run the unsharded set\n"
+                "  --no-progress    no progress bar (stderr; a bar on a terminal, else a line\n"
+                "                   every 5 s)\n");
     fprintf(out, "  --seed N         the run's seed (default: the device line's); printed\n"
                  "  --images DIR     the build's images directory (default: $OTASIM_IMAGES,\n"
                  "                   then the build tree's images/)\n"
@@ -53,19 +64,56 @@ static int parse_args(int argc, char **argv, run_args_t *a)
 {
     const char *cmd = argv[0];
     static const struct option longs[] = {
-        {"seed", required_argument, NULL, 's'},     {"branch", required_argument, NULL, 'b'},
-        {"images", required_argument, NULL, 'i'},   {"cut", required_argument, NULL, 'c'},
-        {"max-fail", required_argument, NULL, 'm'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"seed", required_argument, NULL, 's'},
+        {"branch", required_argument, NULL, 'b'},
+        {"images", required_argument, NULL, 'i'},
+        {"cut", required_argument, NULL, 'c'},
+        {"max-fail", required_argument, NULL, 'm'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'S'},
+        {"no-progress", no_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof(*a));
     a->opts.command_name = cmd;
+    a->opts.jobs = workers_default_jobs();
+    a->opts.progress = 1;
+    bool is_run = !strcmp(cmd, "run");
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "vh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "vhj:", longs, NULL)) != -1) {
         char *end;
         switch (c) {
+        case 'j': {
+            unsigned long j = strtoul(optarg, &end, 10);
+            if (is_run || *end || !*optarg || j < 1 || j > 256) {
+                fprintf(stderr,
+                        is_run ? "otasim %s: -j is an option of 'otasim sweep' and 'suite'\n"
+                               : "otasim %s: -j expects a number of workers 1..256, got '%s'\n",
+                        cmd, optarg);
+                usage_run(stderr, cmd);
+                return 2;
+            }
+            a->opts.jobs = (unsigned)j;
+            break;
+        }
+        case 'S': {
+            char err[200];
+            if (is_run ||
+                !shard_parse(optarg, &a->opts.shard_k, &a->opts.shard_n, err, sizeof(err))) {
+                fprintf(stderr, "otasim %s: %s\n", cmd,
+                        is_run ? "--shard is an option of 'otasim sweep' and 'suite'" : err);
+                usage_run(stderr, cmd);
+                return 2;
+            }
+            break;
+        }
+        case 'P':
+            a->opts.progress = 0;
+            break;
         case 's':
             errno = 0;
             a->opts.seed = strtoull(optarg, &end, 0);
@@ -172,7 +220,10 @@ static int cmd_one(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     engine_report_t rep;
-    return run_one(a.target, &a, &rep) == 0 ? 0 : 1;
+    memset(&rep, 0, sizeof(rep));
+    int r = run_one(a.target, &a, &rep) == 0 ? 0 : 1;
+    engine_report_free(&rep);
+    return r;
 }
 
 int cmd_run(int argc, char **argv)
@@ -240,6 +291,7 @@ int cmd_suite(int argc, char **argv)
         else
             failed++;
         branches += rep.branches;
+        engine_report_free(&rep);
         free(names[i]);
     }
     free(names);

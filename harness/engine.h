@@ -1,6 +1,6 @@
-/* The scenario engine: runs a parsed scenario on the native device (emu/native/native_device.h), with its sweep if it
- * has a cut line, checks every expectation on the control run and on every branch, and prints
- * a plain-text summary.
+/* The scenario engine: runs a parsed scenario on the native device (emu/native/native_device.h),
+ * with its sweep if it has a cut line, checks every expectation on the control run and on every
+ * branch, and prints a plain-text summary.
  *
  * A sweep (DESIGN.md "Power, resets and sweeps"): the update the cut belongs to runs once,
  * recorded (every flash op and RTC change, with a copy-on-write snapshot before each); that
@@ -17,7 +17,10 @@
  *   MODE   before|after|torn|weak (reboot points: at); PAGE the torn page of a program
  *   RESET  zero|garbage (power lost, what RTC memory holds) or warm (RTC kept)
  *   +...   a double cut: the second cut at op INDEX2 of the recovery boot
- * Replay id: native:SCENARIO-PATH:SEED:BRANCH-ID (issue 5's `otasim replay ID` takes it). */
+ * Replay id (replay.h; `otasim replay ID` reruns the branch):
+ *   native:SCENARIO-PATH:SEED:BRANCH-ID      the scenario's own cut line
+ *   native-cut:SCENARIO-PATH:SEED:BRANCH-ID  a cut from the command line (sweep's default or
+ *                                            --cut): replay builds the cut from the id */
 #ifndef OTASIM_HARNESS_ENGINE_H
 #define OTASIM_HARNESS_ENGINE_H
 
@@ -27,6 +30,7 @@
 
 #include "outcome.h"
 #include "scenario.h"
+#include "sweep_results.h"
 
 typedef struct engine_opts {
     const char *images_dir; /* NULL: $OTASIM_IMAGES, then the build's */
@@ -35,10 +39,14 @@ typedef struct engine_opts {
     const char *branch; /* --branch ID: run only this branch of the sweep (and the control) */
     bool override_cut;  /* otasim sweep --phase/--modes/...: use this cut instead */
     scn_cut_t cut;
-    bool verbose;             /* every branch, consoles of failures */
-    unsigned max_fail_lines;  /* failing branches printed (0 = 20) */
-    FILE *out;                /* NULL = stdout */
-    const char *command_name; /* "run" or "sweep": for the reproduction lines */
+    bool verbose;              /* every branch, consoles of failures */
+    unsigned max_fail_lines;   /* failing branches printed (0 = 20) */
+    FILE *out;                 /* NULL = stdout */
+    const char *command_name;  /* "run" or "sweep": for the reproduction lines */
+    unsigned jobs;             /* -j: parallel workers for the branches (0 = 1) */
+    unsigned shard_k, shard_n; /* --shard K/N: run branch ordinals o with o % N == K-1 */
+    int progress;              /* 1 progress bar / lines on stderr, 0 none */
+    bool keep_results;         /* fill engine_report_t.results */
 } engine_opts_t;
 
 typedef struct engine_report {
@@ -50,7 +58,13 @@ typedef struct engine_report {
     outcome_tally_t tally;
     double seconds;
     uint64_t seed;
+    /* With opts->keep_results: every branch run, in branch order (sweep_results.h). */
+    sweep_branch_result_t *results;
+    size_t nresults;
 } engine_report_t;
+
+/* Frees report->results (and their console tails). */
+void engine_report_free(engine_report_t *report);
 
 /* Runs the scenario; prints its summary to opts->out. Returns 0 when it ran (see
  * report->passed), -1 when it could not run (the message was printed). */

@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "engine_internal.h"
+#include "progress.h"
+#include "workers.h"
 
 /* One place the update can be cut: a record of the recording, or (reboot) the end of a boot
  * in which the app restarted after its last write. */
@@ -37,6 +39,8 @@ typedef struct sweep {
     size_t npts;
     outcome_tally_t tally;
     unsigned invalid, failed, printed;
+    sweep_branch_result_t *results; /* opts->keep_results */
+    size_t nresults, rcap;
 } sweep_t;
 
 static uint64_t mix64(uint64_t x)
@@ -149,7 +153,8 @@ typedef struct branch_result {
     bool failed;
     char failure[400];
     uint32_t recovery_ops;
-    char *console; /* malloc'd */
+    uint32_t cut_op; /* flashsim op count at the cut op */
+    char *console;   /* malloc'd */
 } branch_result_t;
 
 static void power_cycle(engine_t *e, const scn_cut_t *c)
@@ -181,6 +186,7 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
         engine_note_job(&s, &w->res);
 
     flashsim_restore(e->fs, b->pt->reboot ? w->rec.boots[boot].at_end : r->before);
+    out->cut_op = r ? flashsim_op_count(e->fs) : 0;
     flashsim_plan_t *plan = flashsim_plan_new();
     flashsim_plan_set_seed(plan, mix64(e->seed ^ (uint64_t)b->pt->rec << 8));
     flashsim_plan_set_rtc_garbage(plan, b->rtc == SCN_RTC_GARBAGE);
@@ -253,15 +259,54 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
     bstate_free(&s);
 }
 
-static void print_repro(const sweep_t *w, const char *id)
+static void replay_id(const sweep_t *w, const char *id, char *buf, size_t size)
 {
     const engine_t *e = w->e;
-    fprintf(e->out, "      reproduce: otasim run %s --seed %llu --branch %s\n", e->scn->path,
-            (unsigned long long)e->seed, id);
+    snprintf(buf, size, "%s:%s:%llu:%s", e->opts->override_cut ? "native-cut" : "native",
+             e->scn->path, (unsigned long long)e->seed, id);
+}
+
+/* Keep a branch's result for the report (sweep_results.h). */
+static void result_keep(sweep_t *w, const branch_t *b, const branch_result_t *br, size_t ordinal,
+                        const char *id)
+{
+    if (w->nresults == w->rcap) {
+        w->rcap = w->rcap ? w->rcap * 2 : 64;
+        w->results = realloc(w->results, w->rcap * sizeof(*w->results));
+        if (!w->results)
+            abort();
+    }
+    sweep_branch_result_t *r = &w->results[w->nresults++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    r->ordinal = ordinal;
+    snprintf(r->phase, sizeof(r->phase), "%s", scn_phase_name(b->pt->phase));
+    r->index = b->pt->index;
+    r->cut_rec = b->pt->rec;
+    r->cut_op = br->cut_op;
+    snprintf(r->mode, sizeof(r->mode), "%s", b->pt->reboot ? "at" : scn_mode_name(b->mode));
+    r->page = b->page;
+    snprintf(r->reset, sizeof(r->reset), "%s",
+             w->cut->reset == SCN_RESET_WARM ? "warm"
+             : b->rtc == SCN_RTC_GARBAGE     ? "garbage"
+                                             : "zero");
+    r->dbl = b->dbl;
+    r->dbl_op = b->dbl_op;
+    r->outcome = br->outcome;
+    r->failed = br->failed;
+    r->expected = !br->failed && br->outcome != OUTCOME_INVALID;
+    r->recovery_ops = br->recovery_ops;
+    snprintf(r->failure, sizeof(r->failure), "%s", br->failure);
+    replay_id(w, id, r->replay, sizeof(r->replay));
+    if (br->console) {
+        size_t len = strlen(br->console);
+        size_t from = len > 4096 ? len - 4096 : 0;
+        r->console_tail = strdup(br->console + from);
+    }
 }
 
 /* Tally a branch, print it if it failed (or always when verbose). */
-static void branch_report(sweep_t *w, const branch_t *b, const branch_result_t *br)
+static void branch_report(sweep_t *w, const branch_t *b, const branch_result_t *br, size_t ordinal)
 {
     engine_t *e = w->e;
     char id[96];
@@ -271,6 +316,8 @@ static void branch_report(sweep_t *w, const branch_t *b, const branch_result_t *
         w->invalid++;
     if (br->failed)
         w->failed++;
+    if (e->opts->keep_results)
+        result_keep(w, b, br, ordinal, id);
     unsigned max = e->opts->max_fail_lines ? e->opts->max_fail_lines : 20;
     bool show = e->opts->verbose || e->opts->branch || (br->failed && w->printed < max);
     if (!show)
@@ -280,7 +327,9 @@ static void branch_report(sweep_t *w, const branch_t *b, const branch_result_t *
     fprintf(e->out, "  %s %-32s %-11s %s\n", br->failed ? "FAIL" : "ok  ", id,
             outcome_name(br->outcome), br->failed ? br->failure : "");
     if (br->failed) {
-        print_repro(w, id);
+        char rid[640];
+        replay_id(w, id, rid, sizeof(rid));
+        fprintf(e->out, "      reproduce: otasim replay %s\n", rid);
         if ((e->opts->verbose || e->opts->branch) && br->console)
             fprintf(e->out, "      console:\n%s\n", br->console);
     }
@@ -298,7 +347,109 @@ static bool parse_double(const char *id, uint32_t *op)
     return end != plus + 1;
 }
 
-static void run_branches(sweep_t *w)
+/* A set of branches run by the workers (workers.h), results by index. */
+typedef struct bset {
+    sweep_t *w;
+    const branch_t *list;
+    const size_t *which;  /* run list[which[i]] */
+    branch_result_t *res; /* indexed like list */
+    bool *known;          /* indexed like list */
+    progress_t *prog;
+} bset_t;
+
+/* What a branch keeps of its console: all of it when it is printed (verbose, --branch),
+ * the tail of a failure for the report, nothing otherwise (bounded memory). */
+static void bset_work(void *ctx, size_t i, wbuf_t *out)
+{
+    bset_t *s = ctx;
+    const engine_opts_t *o = s->w->e->opts;
+    branch_result_t br;
+    branch_run(s->w, &s->list[s->which[i]], &br);
+    size_t clen = br.console ? strlen(br.console) : 0;
+    size_t cfrom = 0;
+    if (!(o->verbose || o->branch)) {
+        if (!br.failed)
+            clen = 0;
+        else if (clen > 4096) {
+            cfrom = clen - 4096;
+            clen = 4096;
+        }
+    }
+    int32_t outcome = (int32_t)br.outcome;
+    uint8_t failed = br.failed;
+    uint8_t has_console = br.console && (o->verbose || o->branch || br.failed);
+    uint32_t flen = (uint32_t)strlen(br.failure), cl = (uint32_t)clen;
+    wbuf_put(out, &outcome, sizeof(outcome));
+    wbuf_put(out, &failed, 1);
+    wbuf_put(out, &has_console, 1);
+    wbuf_put(out, &br.recovery_ops, sizeof(br.recovery_ops));
+    wbuf_put(out, &br.cut_op, sizeof(br.cut_op));
+    wbuf_put(out, &flen, sizeof(flen));
+    wbuf_put(out, br.failure, flen);
+    wbuf_put(out, &cl, sizeof(cl));
+    if (cl)
+        wbuf_put(out, br.console + cfrom, cl);
+    free(br.console);
+}
+
+static void bset_done(void *ctx, size_t i, const uint8_t *d, size_t len)
+{
+    bset_t *s = ctx;
+    size_t k = s->which[i];
+    branch_result_t *br = &s->res[k];
+    memset(br, 0, sizeof(*br));
+    int32_t outcome;
+    uint8_t failed, has_console;
+    uint32_t flen, cl;
+    size_t off = 0;
+#define TAKE(p, n)                                                                                 \
+    do {                                                                                           \
+        if (off + (n) > len)                                                                       \
+            abort();                                                                               \
+        memcpy((p), d + off, (n));                                                                 \
+        off += (n);                                                                                \
+    } while (0)
+    TAKE(&outcome, sizeof(outcome));
+    TAKE(&failed, 1);
+    TAKE(&has_console, 1);
+    TAKE(&br->recovery_ops, sizeof(br->recovery_ops));
+    TAKE(&br->cut_op, sizeof(br->cut_op));
+    TAKE(&flen, sizeof(flen));
+    if (flen >= sizeof(br->failure))
+        abort();
+    TAKE(br->failure, flen);
+    br->failure[flen] = 0;
+    TAKE(&cl, sizeof(cl));
+    if (has_console) {
+        br->console = malloc((size_t)cl + 1);
+        if (!br->console)
+            abort();
+        TAKE(br->console, cl);
+        br->console[cl] = 0;
+    }
+#undef TAKE
+    br->outcome = (outcome_t)outcome;
+    br->failed = failed;
+    s->known[k] = true;
+    if (s->prog)
+        progress_tick(s->prog, br->failed);
+}
+
+static void bset_run(sweep_t *w, const branch_t *list, const size_t *which, size_t n,
+                     branch_result_t *res, bool *known, progress_t *prog)
+{
+    bset_t s = {.w = w, .list = list, .which = which, .res = res, .known = known, .prog = prog};
+    unsigned jobs = w->e->opts->jobs ? w->e->opts->jobs : 1;
+    workers_run(n, jobs, bset_work, bset_done, &s);
+}
+
+static bool in_shard(const engine_opts_t *o, size_t ordinal)
+{
+    return o->shard_n <= 1 || ordinal % o->shard_n == o->shard_k - 1;
+}
+
+/* Enumerates the single cuts the cut line selects, in order (the branch order). */
+static size_t singles_build(sweep_t *w, branch_t **out)
 {
     engine_t *e = w->e;
     const scn_cut_t *c = w->cut;
@@ -312,12 +463,10 @@ static void run_branches(sweep_t *w)
         if (c->rtc & SCN_RTC_GARBAGE)
             rtcs[nrtc++] = SCN_RTC_GARBAGE;
     }
-    /* Singles, remembering the valid ones for the double-cut sample. */
-    branch_t *valid = calloc(w->npts * 4 * 2 + 1, sizeof(*valid));
-    uint32_t *valid_ops = calloc(w->npts * 4 * 2 + 1, sizeof(*valid_ops));
-    if (!valid || !valid_ops)
+    branch_t *list = calloc(w->npts * 4 * 2 + 1, sizeof(*list));
+    if (!list)
         abort();
-    size_t nvalid = 0;
+    size_t n = 0;
     uint32_t want_dbl = 0;
     bool only_dbl = e->opts->branch && parse_double(e->opts->branch, &want_dbl);
     for (size_t i = 0; i < w->npts; i++) {
@@ -339,49 +488,120 @@ static void run_branches(sweep_t *w)
                                  ? (int32_t)(mix64(e->seed + p->rec) % program_pages(r))
                                  : 0;
                 }
-                char id[96];
-                branch_id(w, &b, id, sizeof(id));
                 if (e->opts->branch) {
-                    size_t n = strcspn(e->opts->branch, "+");
-                    if (strlen(id) != n || strncmp(id, e->opts->branch, n) != 0)
+                    char id[96];
+                    branch_id(w, &b, id, sizeof(id));
+                    size_t len = strcspn(e->opts->branch, "+");
+                    if (strlen(id) != len || strncmp(id, e->opts->branch, len) != 0)
                         continue;
                     if (only_dbl) {
                         b.dbl = true;
                         b.dbl_op = want_dbl;
                     }
                 }
-                branch_result_t br;
-                branch_run(w, &b, &br);
-                branch_report(w, &b, &br);
-                if (br.outcome != OUTCOME_INVALID && !b.dbl) {
-                    valid[nvalid] = b;
-                    valid_ops[nvalid++] = br.recovery_ops;
-                }
-                free(br.console);
+                list[n++] = b;
             }
         }
     }
-    /* Double cuts: a sample of the valid singles, each cut again inside its recovery boot. */
-    if (!e->opts->branch && c->doubles && nvalid) {
-        uint64_t x = mix64(e->seed ^ 0xD0B1Eull);
-        unsigned done = 0;
-        for (uint32_t k = 0; k < c->doubles * 4 && done < c->doubles; k++) {
-            x = mix64(x);
-            size_t i = (size_t)(x % nvalid);
-            if (valid_ops[i] == 0)
-                continue; /* a recovery that writes nothing has nowhere to cut */
-            branch_t b = valid[i];
-            b.dbl = true;
-            b.dbl_op = (uint32_t)(mix64(x) % valid_ops[i]);
-            branch_result_t br;
-            branch_run(w, &b, &br);
-            branch_report(w, &b, &br);
-            free(br.console);
-            done++;
-        }
+    *out = list;
+    return n;
+}
+
+/* Runs list[i] for the i (of n) in this shard, reports them in order; ordinals from base. */
+static void run_reported(sweep_t *w, const branch_t *list, size_t n, size_t base,
+                         branch_result_t *res, bool *known, const char *label)
+{
+    const engine_opts_t *o = w->e->opts;
+    size_t *which = calloc(n + 1, sizeof(*which));
+    if (!which)
+        abort();
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (in_shard(o, base + i))
+            which[m++] = i;
+    progress_t prog;
+    progress_start(&prog, o->progress > 0, label, m);
+    bset_run(w, list, which, m, res, known, &prog);
+    progress_end(&prog);
+    for (size_t j = 0; j < m; j++) {
+        size_t i = which[j];
+        branch_report(w, &list[i], &res[i], base + i);
+        free(res[i].console);
+        res[i].console = NULL;
     }
-    free(valid);
-    free(valid_ops);
+    free(which);
+}
+
+static void run_branches(sweep_t *w)
+{
+    engine_t *e = w->e;
+    const scn_cut_t *c = w->cut;
+    branch_t *list;
+    size_t n = singles_build(w, &list);
+    branch_result_t *res = calloc(n + 1, sizeof(*res));
+    bool *known = calloc(n + 1, sizeof(*known));
+    if (!res || !known)
+        abort();
+    char label[80];
+    const char *base = strrchr(e->scn->path, '/');
+    snprintf(label, sizeof(label), "%.60s", base ? base + 1 : e->scn->path);
+    run_reported(w, list, n, 0, res, known, label);
+
+    /* Double cuts: a sample of the singles (the valid ones whose recovery wrote something),
+     * each cut again inside its recovery boot. The sample depends only on the seed and the
+     * singles' results, so every shard draws the same one: a shard first runs (unreported)
+     * the sampled singles of other shards it needs. */
+    if (!e->opts->branch && c->doubles && n) {
+        branch_t *dl = calloc(c->doubles + 1, sizeof(*dl));
+        size_t *need = calloc(c->doubles + 1, sizeof(*need));
+        if (!dl || !need)
+            abort();
+        size_t nd = 0;
+        uint64_t x = mix64(e->seed ^ 0xD0B1Eull);
+        uint32_t k = 0;
+        while (k < c->doubles * 4 && nd < c->doubles) {
+            size_t batch = c->doubles - nd, nneed = 0;
+            uint64_t xx = x;
+            for (size_t t = 0; t < batch && k + t < c->doubles * 4; t++) {
+                xx = mix64(xx);
+                size_t i = (size_t)(xx % n);
+                if (!known[i]) {
+                    known[i] = true; /* pending; bset_done sets it again */
+                    need[nneed++] = i;
+                }
+            }
+            if (nneed) {
+                bset_run(w, list, need, nneed, res, known, NULL);
+                for (size_t t = 0; t < nneed; t++) {
+                    free(res[need[t]].console);
+                    res[need[t]].console = NULL;
+                }
+            }
+            for (size_t t = 0; t < batch && k < c->doubles * 4 && nd < c->doubles; t++, k++) {
+                x = mix64(x);
+                size_t i = (size_t)(x % n);
+                if (res[i].outcome == OUTCOME_INVALID || list[i].dbl || res[i].recovery_ops == 0)
+                    continue; /* nothing tested, or a recovery that writes nothing */
+                branch_t b = list[i];
+                b.dbl = true;
+                b.dbl_op = (uint32_t)(mix64(x) % res[i].recovery_ops);
+                dl[nd++] = b;
+            }
+        }
+        branch_result_t *dres = calloc(nd + 1, sizeof(*dres));
+        bool *dknown = calloc(nd + 1, sizeof(*dknown));
+        if (!dres || !dknown)
+            abort();
+        snprintf(label + strlen(label), sizeof(label) - strlen(label), " doubles");
+        run_reported(w, dl, nd, n, dres, dknown, label);
+        free(dres);
+        free(dknown);
+        free(dl);
+        free(need);
+    }
+    free(res);
+    free(known);
+    free(list);
 }
 
 /* The 'expect sweep' lines, over the tally (skipped when one branch was asked for). */
@@ -396,6 +616,11 @@ static unsigned sweep_expectations(sweep_t *w)
         if (st->verb != SCN_EXPECT || st->u.expect.kind != SCN_EXP_SWEEP)
             continue;
         const scn_expect_t *x = &st->u.expect;
+        /* A shard sees part of the branches: only upper bounds hold for a part (the merged
+         * report checks the rest). */
+        bool upper = x->sweep_cmp == '<' || (x->sweep_cmp != '>' && x->sweep_count == 0);
+        if (e->opts->shard_n > 1 && !upper)
+            continue;
         unsigned got = w->tally.count[x->sweep_outcome];
         bool ok = x->sweep_cmp == '>'   ? got >= x->sweep_count
                   : x->sweep_cmp == '<' ? got <= x->sweep_count
@@ -424,6 +649,15 @@ static void print_summary(engine_t *e, engine_report_t *rep, const char *control
                 rep->invalid, rep->failed);
     fprintf(e->out, "\n%s %s (%.2f s)\n", rep->passed ? "PASS" : "FAIL", e->scn->path,
             rep->seconds);
+}
+
+void engine_report_free(engine_report_t *rep)
+{
+    for (size_t i = 0; i < rep->nresults; i++)
+        free(rep->results[i].console_tail);
+    free(rep->results);
+    rep->results = NULL;
+    rep->nresults = 0;
 }
 
 int sweep_run(engine_t *e, engine_report_t *rep)
@@ -533,6 +767,8 @@ int sweep_run(engine_t *e, engine_report_t *rep)
         if (rc == 0)
             print_summary(e, rep, control_msg);
     }
+    rep->results = w.results;
+    rep->nresults = w.nresults;
     free(w.pts);
     hdev_recording_free(&w.rec);
     hdev_result_free(&w.res);
