@@ -47,6 +47,7 @@ typedef struct engine_opts {
     unsigned shard_k, shard_n; /* --shard K/N: run branch ordinals o with o % N == K-1 */
     int progress;              /* 1 progress bar / lines on stderr, 0 none */
     bool keep_results;         /* fill engine_report_t.results */
+    bool debug_recovery;       /* mark each branch's recovery boot for gdb (native_device.h) */
 } engine_opts_t;
 
 typedef struct engine_report {

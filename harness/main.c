@@ -10,6 +10,8 @@ static const otasim_command_t commands[] = {
     {"sweep", "cut power at every point of a scenario's update and check every recovery",
      cmd_sweep},
     {"suite", "run every scenario in a directory", cmd_suite},
+    {"replay", "rerun one sweep branch from its replay id (--gdb: debug its recovery boot)",
+     cmd_replay},
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},

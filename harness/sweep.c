@@ -214,6 +214,8 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
     s.end = HDEV_END_IDLE;
     s.app_running = false;
     s.need_boot = true;
+    if (e->opts->debug_recovery)
+        hdev_debug_next_run(e->dev);
 
     if (fired && b->dbl) {
         /* The second cut: inside the recovery boot, at its op dbl_op. */

@@ -29,7 +29,25 @@ struct hdev {
     flashsim_t *fs;
     bool uart_strap;
     unsigned boots_since_reset; /* boots since the straps were last latched */
+    bool debug_next;            /* hdev_debug_next_run() */
 };
+
+/* Breakpoint places (native_device.h); noinline and with a visible effect so that neither
+ * the call nor the function is optimised away. */
+volatile uint32_t hdev_gdb_last_op;
+__attribute__((noinline)) void hdev_gdb_fork(void)
+{
+    hdev_gdb_last_op = 0;
+}
+__attribute__((noinline)) void hdev_gdb_op(uint32_t boot_op, uint32_t addr)
+{
+    hdev_gdb_last_op = boot_op + (addr & 0);
+}
+
+void hdev_debug_next_run(hdev_t *d)
+{
+    d->debug_next = true;
+}
 
 hdev_child_t *hdev_current_child;
 
@@ -173,6 +191,7 @@ static hdev_rec_kind_t rec_kind(flashsim_op_kind_t k)
 /* Starts a new pending record for op `op` (flushing the previous one). */
 static void child_begin_op(hdev_child_t *c, uint32_t op, flashsim_op_kind_t kind, uint32_t addr)
 {
+    hdev_gdb_op(op - c->op0, addr);
     child_flush_op(c);
     child_check_rtc(c); /* RTC changes made before this op come first */
     c->pending = true;
@@ -259,7 +278,9 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
                                  unsigned wall_s)
 {
     hdev_current_child = c;
-    alarm(wall_s); /* a boot that never ends is killed: the parent reports a hang */
+    c->op0 = flashsim_op_count(c->fs);
+    if (wall_s)
+        alarm(wall_s); /* a boot that never ends is killed: the parent reports a hang */
     flashsim_rtc_read(c->fs, 0, c->rtc_last, sizeof(c->rtc_last));
     flashsim_set_hook(c->fs, child_hook, c);
     native_port_config_t pc;
@@ -441,6 +462,11 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
         }
         fflush(stdout);
         fflush(stderr);
+        bool debug = d->debug_next;
+        if (debug) {
+            d->debug_next = false;
+            hdev_gdb_fork(); /* under gdb: follow the child forked next */
+        }
         pid_t pid = fork();
         if (pid < 0) {
             perror("otasim: fork");
@@ -451,8 +477,9 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
             c.out = fdopen(fds[1], "w");
             if (!c.out)
                 _exit(127);
+            /* A boot under a debugger gets no wall-clock limit. */
             child_main(&c, d->uart_strap ? NATIVE_BOOT_MODE_UART : NATIVE_BOOT_MODE_FLASH, mode,
-                       d->cfg.wall_limit_s);
+                       debug ? 0 : d->cfg.wall_limit_s);
         }
         close(fds[1]);
         FILE *in = fdopen(fds[0], "r");

@@ -137,6 +137,15 @@ void hdev_external_reset(hdev_t *d);
  * NULL. With `rec`, every record is appended to it (with snapshots). */
 void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_result_t *out);
 
+/* Debugging (otasim replay --gdb): after hdev_debug_next_run(), the next hdev_run() calls
+ * hdev_gdb_fork() right before it forks its first boot (a place for `set follow-fork-mode
+ * child`), and that boot has no wall-clock limit. Every boot's child calls hdev_gdb_op(n, addr)
+ * before its n-th flash operation (n from 0 at the boot's start). Both do nothing: they are
+ * places for breakpoints. */
+void hdev_debug_next_run(hdev_t *d);
+void hdev_gdb_fork(void);
+void hdev_gdb_op(uint32_t boot_op, uint32_t addr);
+
 /* Apply one record to the chip as the parent does during a run (used by sweeps to replay the
  * op at a cut point under a plan). Returns the flashsim status of the operation. */
 flashsim_status_t hdev_apply(hdev_t *d, const hdev_rec_t *r);

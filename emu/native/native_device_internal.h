@@ -34,6 +34,7 @@ typedef struct hdev_child {
     bool safe;             /* sector 0 holds the safe bootloader */
     uint32_t journal_lo, journal_hi;
     bool in_app;
+    uint32_t op0; /* the chip's op count when the boot started */
     /* The operation being reported (pieces arrive page by page). */
     bool pending;
     uint32_t pending_op;
