@@ -83,10 +83,10 @@ Test(engine, eboot_sweep_finds_bricks_and_prints_replays)
     cr_expect_eq(r.rep.invalid, 0);
     cr_expect_eq(r.rep.failed, r.rep.tally.count[OUTCOME_BRICK]);
     /* Replay the first failing branch by its id: exactly one branch, the same outcome. */
-    const char *p = strstr(r.out, "--branch ");
+    const char *p = strstr(r.out, "otasim replay native:t.scn:3:");
     cr_assert_not_null(p, "%s", r.out);
     char id[96];
-    cr_assert_eq(sscanf(p + 9, "%95s", id), 1);
+    cr_assert_eq(sscanf(p + strlen("otasim replay native:t.scn:3:"), "%95s", id), 1);
     run_t one = run_text(EBOOT_SWEEP "expect outcome in {new, old}\n", id, false);
     cr_expect_eq(one.rep.branches, 1, "%s", one.out);
     cr_expect_eq(one.rep.failed, 1, "%s", one.out);
