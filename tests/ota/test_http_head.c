@@ -2,6 +2,7 @@
  * them, responses as update servers send them, fed whole and byte by byte, and the malformed
  * heads it must refuse. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http_head.h"
