@@ -4,7 +4,11 @@
  * "basic" is the example app (firmware/apps/basic, the same source as the lx106 images): this
  * file is its native port — the run's update job is the one update offered (all its bytes
  * available at once, as a full UART buffer), and the device config holds its build options
- * (layout, signing key, ATOMIC_FS_UPDATE). */
+ * (layout, signing key, ATOMIC_FS_UPDATE).
+ *
+ * "spin" is a broken app for the harness's own tests: it hangs in its set-up (waits forever
+ * for a peripheral that never answers, polling the clock), so the virtual watchdog must
+ * report the boot as a hang (native_port.h) in virtual time. */
 #include <stdio.h>
 #include <string.h>
 
@@ -163,8 +167,21 @@ static void basic_main(uint32_t version)
                                                                               : CHILD_IDLE);
 }
 
+_Noreturn static void spin_main(uint32_t version)
+{
+    char line[48];
+    int n = snprintf(line, sizeof(line), "spin@%u: waiting for the sensor\n", (unsigned)version);
+    hal_console_write(line, (size_t)n);
+    for (;;) {
+        (void)hal_millis(); /* the sensor's ready bit never comes */
+        hal_delay_ms(1);
+    }
+}
+
 bool hdev_app_run(const char *name, uint32_t version)
 {
+    if (strcmp(name, "spin") == 0)
+        spin_main(version);
     if (strcmp(name, "basic") != 0)
         return false;
     basic_main(version);

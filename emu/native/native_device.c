@@ -274,6 +274,13 @@ static void child_restart(void *user, hal_restart_t kind)
     hdev_child_finish(CHILD_RESTART);
 }
 
+static void child_hang(void *user, uint64_t virtual_us)
+{
+    hdev_child_t *c = user;
+    c->end.hang_virtual_us = virtual_us;
+    hdev_child_finish(CHILD_HANG);
+}
+
 _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_t mode,
                                  unsigned wall_s)
 {
@@ -290,6 +297,9 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
     pc.console = child_console;
     pc.console_user = c;
     pc.on_restart = child_restart;
+    pc.hang_after_ms = c->cfg->hang_virtual_ms ? c->cfg->hang_virtual_ms : 600000u;
+    pc.on_hang = child_hang;
+    pc.hang_user = c;
     native_port_attach(c->fs, &pc);
     c->end.boot_result = boot_main(mode);
     hdev_child_finish(CHILD_RETURNED);
@@ -442,6 +452,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
         if (d->uart_strap && d->boots_since_reset > 0) {
             /* Restarted while strapped for UART download: the ROM waits for a flasher. */
             out->end = HDEV_END_HANG;
+            out->hang_kind = "download-mode";
             out->app_running = false;
             break;
         }
@@ -503,8 +514,31 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
             boot_push(rec, &b);
         }
         if (!ended) {
-            out->end =
-                WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM ? HDEV_END_HANG : HDEV_END_CRASH;
+            bool alarm_hit = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+            out->end = alarm_hit ? HDEV_END_HANG : HDEV_END_CRASH;
+            out->hang_kind = alarm_hit ? "wall-clock" : NULL;
+            if (alarm_hit) {
+                char line[96];
+                int n = snprintf(line, sizeof(line),
+                                 "\nhang: wall-clock backstop, no end after %u s (a loop "
+                                 "without HAL calls)\n",
+                                 d->cfg.wall_limit_s);
+                console_add(out, line, (size_t)n);
+            }
+            out->app_running = false;
+            break;
+        }
+        if (end.how == CHILD_HANG) {
+            out->end = HDEV_END_HANG;
+            out->hang_kind = "virtual-time";
+            out->hang_virtual_us = end.hang_virtual_us;
+            char line[96];
+            int n =
+                snprintf(line, sizeof(line),
+                         "\nhang: virtual watchdog, no end after %llu.%03llu s of virtual time\n",
+                         (unsigned long long)(end.hang_virtual_us / 1000000u),
+                         (unsigned long long)(end.hang_virtual_us / 1000u % 1000u));
+            console_add(out, line, (size_t)n);
             out->app_running = false;
             break;
         }

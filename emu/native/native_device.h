@@ -33,7 +33,12 @@ typedef struct hdev_config {
     const char *signing_pubkey_pem; /* PEM text (copied) */
     bool atomic_fs;                 /* ATOMIC_FS_UPDATE */
     unsigned max_boots;             /* per hdev_run(); 0 = 8 */
-    unsigned wall_limit_s;          /* a boot that takes longer is a hang; 0 = 20 s */
+    /* Hangs. A boot whose virtual time (native_port.h: delays, the flash chip's operation
+     * times, 1 us per other HAL call) reaches hang_virtual_ms is a hang (0 = 600 s: a 1 MiB copy
+     * at the chip's maximum erase times fits); wall_limit_s is only the backstop for a loop
+     * that makes no HAL call (0 = 20 s). */
+    uint32_t hang_virtual_ms;
+    unsigned wall_limit_s;
 } hdev_config_t;
 
 /* An update the app receives through the Updater's stream interface (its first boot in a
@@ -51,7 +56,8 @@ typedef struct hdev_job {
 typedef enum {
     HDEV_END_IDLE = 0,   /* an app runs and has nothing (more) to do */
     HDEV_END_POWER_CUT,  /* the armed plan cut power: the device is unpowered */
-    HDEV_END_HANG,       /* no progress: UART download mode after a restart, or time limit */
+    HDEV_END_HANG,       /* no progress: UART download mode after a restart, the virtual
+                            watchdog, or the wall-clock backstop (hang_kind says which) */
     HDEV_END_BRICK,      /* the ROM found no valid bootloader image in sector 0 */
     HDEV_END_CRASH,      /* the boot's process died (a signal) */
     HDEV_END_BOOT_LIMIT, /* max_boots boots without an app running (boot loop) */
@@ -110,10 +116,12 @@ typedef struct hdev_result {
     uint32_t app_version;
     /* The job, if an app took it. */
     bool job_taken;
-    bool job_ok;       /* end() succeeded (the app then restarted) */
-    int job_error;     /* updater error code (0 = none) */
-    char job_msg[200]; /* "ERROR[n]: ..." line, or "" */
-    char *console;     /* malloc'd, every boot of the run, NUL-terminated */
+    bool job_ok;              /* end() succeeded (the app then restarted) */
+    int job_error;            /* updater error code (0 = none) */
+    char job_msg[200];        /* "ERROR[n]: ..." line, or "" */
+    const char *hang_kind;    /* HDEV_END_HANG: "download-mode", "virtual-time" or "wall-clock" */
+    uint64_t hang_virtual_us; /* "virtual-time": the boot's virtual time when it was stopped */
+    char *console;            /* malloc'd, every boot of the run, NUL-terminated */
     size_t console_len;
 } hdev_result_t;
 

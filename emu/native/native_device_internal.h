@@ -12,6 +12,7 @@ typedef enum {
     CHILD_IDLE = 0,     /* the app has nothing (more) to do */
     CHILD_RESTART = 1,  /* hal_restart() (software reset / watchdog): RTC kept */
     CHILD_RETURNED = 2, /* boot_main() returned (no app could start): eboot resets the chip */
+    CHILD_HANG = 3,     /* the virtual watchdog fired (native_port.h) */
 } child_how_t;
 
 typedef struct child_end {
@@ -23,6 +24,7 @@ typedef struct child_end {
     int32_t job_error;
     char job_msg[200];
     uint32_t console_len;
+    uint64_t hang_virtual_us; /* CHILD_HANG */
 } child_end_t;
 
 /* The child's context: set up by the parent right before fork(). */

@@ -13,7 +13,30 @@ static struct {
     unsigned restarts;
     hal_restart_t last_restart;
     unsigned long yields;
+    uint64_t cpu_us;    /* delays and HAL calls since attach */
+    uint64_t flash_us0; /* the chip's time at attach */
+    bool hung;          /* on_hang was called */
 } port;
+
+uint64_t native_port_virtual_us(void)
+{
+    uint64_t flash = port.fs != NULL ? flashsim_time_us(port.fs) - port.flash_us0 : 0;
+    return port.cpu_us + flash;
+}
+
+/* Every HAL entry point: charge its CPU time, then let the watchdog look. */
+static void port_tick(uint64_t cpu_us)
+{
+    port.cpu_us += cpu_us;
+    if (port.cfg.hang_after_ms == 0 || port.cfg.on_hang == NULL || port.hung) {
+        return;
+    }
+    uint64_t now = native_port_virtual_us();
+    if (now >= (uint64_t)port.cfg.hang_after_ms * 1000u) {
+        port.hung = true;
+        port.cfg.on_hang(port.cfg.hang_user, now);
+    }
+}
 
 void native_port_default_config(native_port_config_t *cfg)
 {
@@ -30,6 +53,7 @@ void native_port_attach(flashsim_t *fs, const native_port_config_t *cfg)
     port.cfg = *cfg;
     port.now_ms = cfg->start_ms;
     port.rng = cfg->random_seed;
+    port.flash_us0 = fs != NULL ? flashsim_time_us(fs) : 0;
     if (cfg->console_buf != NULL && cfg->console_cap > 0) {
         cfg->console_buf[0] = '\0';
     }
@@ -58,6 +82,7 @@ void native_port_set_free_heap(uint32_t bytes)
 void native_port_advance_ms(uint32_t ms)
 {
     port.now_ms += ms;
+    port_tick((uint64_t)ms * 1000u);
 }
 
 size_t native_port_console_len(void)
@@ -87,7 +112,9 @@ hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
     if (port.fs == NULL) {
         return HAL_ERR_IO;
     }
-    return (hal_status_t)flashsim_read(port.fs, addr, dst, len);
+    hal_status_t st = (hal_status_t)flashsim_read(port.fs, addr, dst, len);
+    port_tick(1);
+    return st;
 }
 
 hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
@@ -95,7 +122,9 @@ hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
     if (port.fs == NULL) {
         return HAL_ERR_IO;
     }
-    return (hal_status_t)flashsim_program(port.fs, addr, src, len);
+    hal_status_t st = (hal_status_t)flashsim_program(port.fs, addr, src, len);
+    port_tick(1);
+    return st;
 }
 
 hal_status_t hal_flash_erase_sector(uint32_t sector)
@@ -103,7 +132,9 @@ hal_status_t hal_flash_erase_sector(uint32_t sector)
     if (port.fs == NULL) {
         return HAL_ERR_IO;
     }
-    return (hal_status_t)flashsim_erase_sector(port.fs, sector);
+    hal_status_t st = (hal_status_t)flashsim_erase_sector(port.fs, sector);
+    port_tick(1);
+    return st;
 }
 
 uint32_t hal_flash_chip_id(void)
@@ -126,7 +157,9 @@ hal_status_t hal_rtc_read(uint32_t offset, void *dst, uint32_t len)
     if (port.fs == NULL) {
         return HAL_ERR_IO;
     }
-    return (hal_status_t)flashsim_rtc_read(port.fs, offset, dst, len);
+    hal_status_t st = (hal_status_t)flashsim_rtc_read(port.fs, offset, dst, len);
+    port_tick(1);
+    return st;
 }
 
 hal_status_t hal_rtc_write(uint32_t offset, const void *src, uint32_t len)
@@ -134,7 +167,9 @@ hal_status_t hal_rtc_write(uint32_t offset, const void *src, uint32_t len)
     if (port.fs == NULL) {
         return HAL_ERR_IO;
     }
-    return (hal_status_t)flashsim_rtc_write(port.fs, offset, src, len);
+    hal_status_t st = (hal_status_t)flashsim_rtc_write(port.fs, offset, src, len);
+    port_tick(1);
+    return st;
 }
 
 void hal_restart(hal_restart_t kind)
@@ -153,16 +188,19 @@ uint32_t hal_boot_mode(void)
 
 uint32_t hal_millis(void)
 {
+    port_tick(1);
     return port.now_ms;
 }
 
 void hal_delay_ms(uint32_t ms)
 {
     port.now_ms += ms;
+    port_tick((uint64_t)ms * 1000u);
 }
 
 void hal_yield(void)
 {
+    port_tick(1);
     port.yields++;
 }
 

@@ -4,7 +4,15 @@
  *
  * Time is virtual: hal_millis() starts at config.start_ms and only hal_delay_ms() (or
  * native_port_advance_ms()) moves it, so waiting costs nothing and runs are reproducible.
- * hal_random() is a deterministic generator seeded from config.random_seed. */
+ * hal_random() is a deterministic generator seeded from config.random_seed.
+ *
+ * The virtual watchdog: a boot's virtual elapsed time is its delays, the flash chip's own
+ * time for its operations (the flashsim timing model) and one microsecond per other HAL call
+ * (so a loop that only polls still advances it). When it reaches config.hang_after_ms,
+ * config.on_hang is called: a firmware that waits forever (a stream that never delivers, a
+ * retry loop, a bootloader stuck re-reading flash) is a hang found in virtual time, in
+ * milliseconds of wall time, not after a wall-clock alarm. Loops that make no HAL call at all
+ * can only be caught by the runner's wall-clock backstop. */
 #ifndef OTASIM_NATIVE_PORT_H
 #define OTASIM_NATIVE_PORT_H
 
@@ -18,10 +26,10 @@
 #define NATIVE_BOOT_MODE_FLASH 3u /* normal boot from flash */
 
 typedef struct native_port_config {
-    uint32_t boot_mode;    /* hal_boot_mode(); default NATIVE_BOOT_MODE_FLASH */
-    uint32_t free_heap;    /* hal_free_heap(); default 30000 (the core's host mock) */
-    uint64_t random_seed;  /* hal_random() stream; default 1 */
-    uint32_t start_ms;     /* hal_millis() at attach; default 0 */
+    uint32_t boot_mode;   /* hal_boot_mode(); default NATIVE_BOOT_MODE_FLASH */
+    uint32_t free_heap;   /* hal_free_heap(); default 30000 (the core's host mock) */
+    uint64_t random_seed; /* hal_random() stream; default 1 */
+    uint32_t start_ms;    /* hal_millis() at attach; default 0 */
     /* Console: bytes go to `console` if set, else are appended to console_buf (kept
      * NUL-terminated, truncated at console_cap - 1), else dropped. */
     void (*console)(void *user, const void *buf, size_t len);
@@ -32,6 +40,11 @@ typedef struct native_port_config {
      * restart is recorded either way and, if the hook returns, hal_restart() returns. */
     void (*on_restart)(void *user, hal_restart_t kind);
     void *restart_user;
+    /* The virtual watchdog (see above): 0 = off. on_hang normally does not return (a runner
+     * ends the boot); if it returns, it is not called again for this attach. */
+    uint32_t hang_after_ms;
+    void (*on_hang)(void *user, uint64_t virtual_us);
+    void *hang_user;
 } native_port_config_t;
 
 void native_port_default_config(native_port_config_t *cfg);
@@ -51,5 +64,7 @@ size_t native_port_console_len(void); /* bytes captured in console_buf (before t
 unsigned native_port_restart_count(void);
 hal_restart_t native_port_last_restart(void);
 unsigned long native_port_yield_count(void);
+/* The virtual elapsed time since attach (what the watchdog compares), in microseconds. */
+uint64_t native_port_virtual_us(void);
 
 #endif
