@@ -12,6 +12,7 @@ static const otasim_command_t commands[] = {
     {"suite", "run every scenario in a directory", cmd_suite},
     {"replay", "rerun one sweep branch from its replay id (--gdb: debug its recovery boot)",
      cmd_replay},
+    {"report", "merge shard reports, diff two reports, render JSON as HTML or JUnit", cmd_report},
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},
