@@ -94,8 +94,10 @@ int cmd_report(int argc, char **argv)
         return 2;
     }
     rargs_t a;
-    if (parse(argc, argv, 2, &a))
+    if (parse(argc, argv, 2, &a)) {
+        free(a.files);
         return 2;
+    }
     int rc = 0;
     char err[800];
     json_object **docs = calloc(a.nfiles + 1, sizeof(*docs));
