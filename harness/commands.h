@@ -20,5 +20,6 @@ int cmd_report(int argc, char **argv); /* cmd_report.c */
 int cmd_sign(int argc, char **argv);   /* tools/cmd_sign.c */
 int cmd_image(int argc, char **argv);  /* tools/cmd_image.c */
 int cmd_serve(int argc, char **argv);  /* tools/cmd_serve.c */
+int cmd_upload(int argc, char **argv); /* tools/cmd_upload.c */
 
 #endif

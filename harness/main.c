@@ -17,6 +17,8 @@ static const otasim_command_t commands[] = {
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},
     {"serve", "an HTTP update server for the HTTP update client (spec §5.6)", cmd_serve},
+    {"upload", "upload an image to a device over the espota protocol (espota.py-compatible)",
+     cmd_upload},
     {NULL, NULL, NULL},
 };
 
