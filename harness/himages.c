@@ -169,17 +169,6 @@ int himages_fs(const scn_image_ref_t *ref, hbuf_t *out, char *err, size_t errlen
     return 0;
 }
 
-void himages_md5_hex(const uint8_t *data, size_t len, char out[33])
-{
-    br_md5_context c;
-    uint8_t d[16];
-    br_md5_init(&c);
-    br_md5_update(&c, data, len);
-    br_md5_out(&c, d);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -264,7 +253,7 @@ int himages_update_file(himages_t *im, const scn_update_t *u, const hbuf_t *plai
     if (u->has_magic && len > 0)
         cur[0] = u->magic;
     if (u->md5 != SCN_MD5_NONE) {
-        himages_md5_hex(cur, len, md5);
+        imagekit_md5_hex(cur, len, md5);
         if (u->md5 == SCN_MD5_WRONG)
             md5[0] = md5[0] == '0' ? '1' : '0';
     }

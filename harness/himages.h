@@ -43,9 +43,6 @@ int himages_fs(const scn_image_ref_t *ref, hbuf_t *out, char *err, size_t errlen
 int himages_update_file(himages_t *im, const scn_update_t *u, const hbuf_t *plain, hbuf_t *out,
                         char md5[33], uint32_t *declared, char *err, size_t errlen);
 
-/* MD5 of a buffer as 32 lowercase hex digits (BearSSL). */
-void himages_md5_hex(const uint8_t *data, size_t len, char out[33]);
-
 void hbuf_free(hbuf_t *b);
 
 #endif

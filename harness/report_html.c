@@ -13,28 +13,6 @@
 #define ROW_H 14
 #define WEAR_BARS 240
 
-static void esc(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
-}
-
 /* Colours and severity: a column shows the worst outcome of the branches binned into it. */
 static const char *const colour[OUTCOME_COUNT] = {"#2e9e44", "#4a78c2", "#d62728", "#ff7f0e",
                                                   "#9467bd", "#8c564b", "#c7c7c7"};
@@ -301,12 +279,12 @@ static void failures(FILE *out, json_object *s)
     json_object *ctl = rj_get(s, "control");
     if (rj_bool(s, "ran") && !rj_bool(ctl, "passed")) {
         fprintf(out, "<div class=\"fail\"><b>control</b>: ");
-        esc(out, rj_str(ctl, "failure"));
+        report_put_escaped(out, rj_str(ctl, "failure"));
         fprintf(out, "<br><code>otasim run ");
-        esc(out, rj_str(s, "path"));
+        report_put_escaped(out, rj_str(s, "path"));
         fprintf(out, " --seed %lld --branch control</code><details><summary>console</summary><pre>",
                 rj_int(s, "seed"));
-        esc(out, rj_str(ctl, "console"));
+        report_put_escaped(out, rj_str(ctl, "console"));
         fprintf(out, "</pre></details></div>\n");
     }
     json_object *res = rj_get(rj_get(s, "sweep"), "results");
@@ -320,16 +298,16 @@ static void failures(FILE *out, json_object *s)
             continue;
         shown++;
         fprintf(out, "<div class=\"fail\"><b>");
-        esc(out, rj_str(r, "id"));
+        report_put_escaped(out, rj_str(r, "id"));
         fprintf(out, "</b> <span style=\"color:%s\">%s</span>: ", colour[outcome_of(r)],
                 rj_str(r, "outcome"));
-        esc(out, rj_str(r, "failure"));
+        report_put_escaped(out, rj_str(r, "failure"));
         fprintf(out, "<br><code>otasim replay ");
-        esc(out, rj_str(r, "replay"));
+        report_put_escaped(out, rj_str(r, "replay"));
         fprintf(out, "</code>");
         if (*rj_str(r, "console")) {
             fprintf(out, "<details><summary>console</summary><pre>");
-            esc(out, rj_str(r, "console"));
+            report_put_escaped(out, rj_str(r, "console"));
             fprintf(out, "</pre></details>");
         }
         fprintf(out, "</div>\n");
@@ -386,7 +364,7 @@ void report_write_html(json_object *doc, FILE *out)
             "<title>otasim report</title><style>%s</style></head>\n<body>\n",
             css);
     fprintf(out, "<h1>otasim %s ", rj_str(doc, "command"));
-    esc(out, rj_str(doc, "target"));
+    report_put_escaped(out, rj_str(doc, "target"));
     fprintf(
         out,
         "</h1>\n<p><span class=\"%s\">%lld passed, %lld failed</span> of %lld scenarios; "
@@ -427,7 +405,7 @@ void report_write_html(json_object *doc, FILE *out)
         json_object *s = json_object_array_get_idx(scns, i);
         json_object *sw = rj_get(s, "sweep");
         fprintf(out, "<tr><td><a href=\"#s%zu\">", i);
-        esc(out, rj_str(s, "path"));
+        report_put_escaped(out, rj_str(s, "path"));
         fprintf(out, "</a></td><td class=\"%s\">%s</td><td>%s</td><td>%lld</td><td>%lld</td><td>",
                 rj_bool(s, "passed") ? "pass" : "failed", rj_bool(s, "passed") ? "pass" : "FAIL",
                 rj_str(rj_get(s, "device"), "boot"), rj_int(s, "seed"), rj_int(sw, "branches"));
@@ -441,14 +419,14 @@ void report_write_html(json_object *doc, FILE *out)
         json_object *sw = rj_get(s, "sweep");
         fprintf(out, "<section class=\"scn\" data-passed=\"%d\"><h2 id=\"s%zu\">",
                 rj_bool(s, "passed"), i);
-        esc(out, rj_str(s, "path"));
+        report_put_escaped(out, rj_str(s, "path"));
         fprintf(out, " <span class=\"%s\">%s</span></h2>\n<p>",
                 rj_bool(s, "passed") ? "pass" : "failed", rj_bool(s, "passed") ? "pass" : "FAIL");
-        esc(out, rj_str(s, "title"));
+        report_put_escaped(out, rj_str(s, "title"));
         fprintf(out, "</p>\n");
         if (!rj_bool(s, "ran")) {
             fprintf(out, "<div class=\"fail\">could not run: ");
-            esc(out, rj_str(s, "message"));
+            report_put_escaped(out, rj_str(s, "message"));
             fprintf(out, "</div></section>\n");
             continue;
         }

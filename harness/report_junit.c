@@ -8,9 +8,7 @@
 #include "report_json.h"
 #include "report_render.h"
 
-/* XML text / attribute escaping; control characters other than tab and newline (which XML 1.0
- * cannot carry) become '?'. */
-static void xml(FILE *out, const char *s)
+void report_put_escaped(FILE *out, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -65,9 +63,9 @@ void report_write_junit(json_object *doc, FILE *out)
     fprintf(out, "<testsuites name=\"otasim\" tests=\"%lld\" failures=\"%lld\" time=\"%.3f\">\n",
             tests, failures, secs ? json_object_get_double(secs) : 0.0);
     fprintf(out, "  <testsuite name=\"otasim ");
-    xml(out, rj_str(doc, "command"));
+    report_put_escaped(out, rj_str(doc, "command"));
     fputc(' ', out);
-    xml(out, rj_str(doc, "target"));
+    report_put_escaped(out, rj_str(doc, "target"));
     fprintf(out, "\" tests=\"%lld\" failures=\"%lld\" errors=\"0\" skipped=\"0\">\n", tests,
             failures);
     for (size_t i = 0; i < n; i++) {
@@ -78,7 +76,7 @@ void report_write_junit(json_object *doc, FILE *out)
         json_object *sw = rj_get(s, "sweep");
         json_object *t = rj_get(s, "seconds");
         fprintf(out, "    <testcase classname=\"otasim.scenarios\" name=\"");
-        xml(out, path);
+        report_put_escaped(out, path);
         fprintf(out, "\" time=\"%.3f\">\n", t ? json_object_get_double(t) : 0.0);
         json_object *ctl = rj_get(s, "control");
         if (!rj_bool(s, "passed")) {
@@ -93,9 +91,9 @@ void report_write_junit(json_object *doc, FILE *out)
                 snprintf(msg, sizeof(msg), "sweep: %lld failing branches of %lld (seed %lld)",
                          rj_int(sw, "failed"), rj_int(sw, "branches"), rj_int(s, "seed"));
             fprintf(out, "      <failure message=\"");
-            xml(out, msg);
+            report_put_escaped(out, msg);
             fprintf(out, "\">");
-            xml(out, rj_str(ctl, "console"));
+            report_put_escaped(out, rj_str(ctl, "console"));
             fprintf(out, "</failure>\n");
         }
         fprintf(out, "      <system-out>seed %lld, boot %s, layout %s", rj_int(s, "seed"),
@@ -110,18 +108,18 @@ void report_write_junit(json_object *doc, FILE *out)
             if (!rj_bool(r, "failed"))
                 continue;
             fprintf(out, "    <testcase classname=\"otasim.");
-            xml(out, name);
+            report_put_escaped(out, name);
             fprintf(out, "\" name=\"");
-            xml(out, rj_str(r, "id"));
+            report_put_escaped(out, rj_str(r, "id"));
             fprintf(out, "\" time=\"0\">\n      <failure message=\"");
             char msg[1200];
             snprintf(msg, sizeof(msg), "%s: %s | reproduce: otasim replay %s", rj_str(r, "outcome"),
                      rj_str(r, "failure"), rj_str(r, "replay"));
-            xml(out, msg);
+            report_put_escaped(out, msg);
             fprintf(out, "\" type=\"");
-            xml(out, rj_str(r, "outcome"));
+            report_put_escaped(out, rj_str(r, "outcome"));
             fprintf(out, "\">");
-            xml(out, rj_str(r, "console"));
+            report_put_escaped(out, rj_str(r, "console"));
             fprintf(out, "</failure>\n    </testcase>\n");
         }
     }

@@ -16,6 +16,10 @@ void report_write_junit(json_object *doc, FILE *out);
  * command and console. No external resources. */
 void report_write_html(json_object *doc, FILE *out);
 
+/* Text escaped for XML and HTML (text and attributes): <>&" as entities, control characters
+ * other than tab and newline (which XML 1.0 cannot carry) as '?'. */
+void report_put_escaped(FILE *out, const char *s);
+
 /* Writes a report file by kind ("json", "junit", "html"); false with a message in err. */
 bool report_write_file(json_object *doc, const char *kind, const char *path, char *err,
                        size_t errsize);

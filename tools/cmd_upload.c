@@ -4,7 +4,6 @@
  * of spec §10 (no response from the device, bad answer, authentication failed, the device's
  * error text). Exit 0 on "Result: OK", 1 on any failure, 2 on misuse. */
 #include <arpa/inet.h>
-#include <bearssl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "imagekit.h"
 
 #define FLASH_CMD 0
 #define FS_CMD 100
@@ -50,17 +50,6 @@ static void usage(FILE *out)
             "  -t, --timeout S      seconds to wait for each answer (default 10; the result 60)\n"
             "      --retries N      extra invitations when the device does not answer (default 2)\n"
             "  -h, --help           this text\n");
-}
-
-static void md5hex(const void *data, size_t len, char out[33])
-{
-    br_md5_context c;
-    uint8_t d[16];
-    br_md5_init(&c);
-    br_md5_update(&c, data, len);
-    br_md5_out(&c, d);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* Waits up to ms for fd to be readable; false on timeout. */
@@ -189,25 +178,6 @@ static int parse(int argc, char **argv, up_opts_t *o)
     return 0;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct stat st;
-    uint8_t *buf = NULL;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-        buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-        if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)st.st_size;
-    }
-    fclose(f);
-    return buf;
-}
-
 /* Sends the datagram and waits for an answer, retrying; returns its length or -1. */
 static ssize_t ask(int udp, const struct sockaddr_in *to, const char *msg, char *ans, size_t cap,
                    const up_opts_t *o, unsigned tries)
@@ -246,13 +216,14 @@ static int upload(const up_opts_t *o)
         fprintf(stderr, "Found signed image %s, uploading it instead\n", path);
     }
     size_t len = 0;
-    uint8_t *data = read_file(name, &len);
-    if (!data) {
-        fprintf(stderr, "otasim upload: cannot read %s: %s\n", name, strerror(errno));
+    uint8_t *data = NULL;
+    char err[600];
+    if (imagekit_read_file(name, &data, &len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "otasim upload: %s\n", err);
         return 1;
     }
     char md5[33];
-    md5hex(data, len, md5);
+    imagekit_md5_hex(data, len, md5);
     int rc = 1;
     int srv = socket(AF_INET, SOCK_STREAM, 0), udp = socket(AF_INET, SOCK_DGRAM, 0), cli = -1;
     struct sockaddr_in host = {.sin_family = AF_INET}, esp = {.sin_family = AF_INET};
@@ -300,10 +271,10 @@ static int upload(const up_opts_t *o)
         snprintf(nonce, sizeof(nonce), "%s", ans + (n > 5 ? 5 : n));
         char text[4400], cnonce[33], passmd5[33], resp[33];
         snprintf(text, sizeof(text), "%s%zu%s%s", name, len, md5, o->esp_ip);
-        md5hex(text, strlen(text), cnonce);
-        md5hex(o->password, strlen(o->password), passmd5);
+        imagekit_md5_hex(text, strlen(text), cnonce);
+        imagekit_md5_hex(o->password, strlen(o->password), passmd5);
         snprintf(text, sizeof(text), "%s:%s:%s", passmd5, nonce, cnonce);
-        md5hex(text, strlen(text), resp);
+        imagekit_md5_hex(text, strlen(text), resp);
         fprintf(stderr, "Authenticating...");
         snprintf(msg, sizeof(msg), "%d %s %s\n", AUTH_CMD, cnonce, resp);
         n = ask(udp, &esp, msg, ans, 33, o, 1);

@@ -120,6 +120,9 @@ int imagekit_load(const imagekit_images_t *imgs, const char *file, uint8_t **out
                   char *err, size_t errlen);
 
 /* ---- Files ---- */
+/* Lowercase hex MD5 of a buffer (BearSSL): what espota.py, update servers and x-MD5 use. */
+void imagekit_md5_hex(const void *data, size_t len, char out[33]);
+
 int imagekit_read_file(const char *path, uint8_t **out, size_t *out_len, char *err, size_t errlen);
 /* Writes atomically (temporary file + rename). */
 int imagekit_write_file(const char *path, const uint8_t *data, size_t len, char *err,

@@ -1,5 +1,6 @@
 /* Signing with BearSSL (spec §2.7, §7.1): payload | RSA PKCS#1 v1.5 signature | u32 LE length. */
 #include <bearssl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,4 +231,15 @@ int imagekit_signing_header(const uint8_t *pem, size_t pem_len, char **out, char
     memcpy(text + n, tail, sizeof(tail));
     *out = text;
     return 0;
+}
+
+void imagekit_md5_hex(const void *data, size_t len, char out[33])
+{
+    br_md5_context c;
+    uint8_t d[16];
+    br_md5_init(&c);
+    br_md5_update(&c, data, len);
+    br_md5_out(&c, d);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
 }

@@ -15,6 +15,8 @@
 
 #include <bearssl.h>
 
+#include "imagekit.h"
+
 struct update_server {
     update_server_opts_t o;
     json_object *db;
@@ -96,17 +98,6 @@ static void body_free(void *cls)
     body_t *b = cls;
     free(b->data);
     free(b);
-}
-
-static void md5_hex(const void *data, size_t len, char out[33])
-{
-    br_md5_context c;
-    uint8_t d[16];
-    br_md5_init(&c);
-    br_md5_update(&c, data, len);
-    br_md5_out(&c, d);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 static void log_line(update_server_t *s, struct MHD_Connection *c, const char *mac,
@@ -223,7 +214,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return send_text(c, MHD_HTTP_NOT_FOUND, "no update for this device\n");
     }
     char md5[33];
-    md5_hex(data, len, md5);
+    imagekit_md5_hex(data, len, md5);
     if (f->bad_md5)
         md5[0] = md5[0] == '0' ? '1' : '0';
     if (vq) {
