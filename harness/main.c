@@ -12,6 +12,8 @@ static const otasim_command_t commands[] = {
     {"suite", "run every scenario in a directory", cmd_suite},
     {"replay", "rerun one sweep branch from its replay id (--gdb: debug its recovery boot)",
      cmd_replay},
+    {"bench", "benchmarks: 'bench sweep' (record-and-branch vs the naive replay, issue 5)",
+     cmd_bench},
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},
