@@ -10,6 +10,8 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "report_json.h"
+#include "report_render.h"
 #include "scenario.h"
 #include "shard.h"
 #include "workers.h"
@@ -18,6 +20,8 @@ typedef struct run_args {
     engine_opts_t opts;
     const char *cut_text;
     const char *target;
+    const char *json, *junit, *html; /* report files (report_json.h, report_render.h) */
+    json_object *doc;                /* the report being built, when one is asked for */
 } run_args_t;
 
 static void usage_run(FILE *out, const char *cmd)
@@ -51,7 +55,11 @@ static void usage_run(FILE *out, const char *cmd)
                 "                   (1 <= K <= N): N shards together run the unsharded set\n"
                 "  --no-progress    no progress bar (stderr; a bar on a terminal, else a line\n"
                 "                   every 5 s)\n");
-    fprintf(out, "  --seed N         the run's seed (default: the device line's); printed\n"
+    fprintf(out, "  --json FILE      write the JSON report (schema: harness/REPORTS.md)\n"
+                 "  --junit FILE     write a JUnit XML report (a test case per scenario and\n"
+                 "                   per failing branch)\n"
+                 "  --html FILE      write the HTML report\n"
+                 "  --seed N         the run's seed (default: the device line's); printed\n"
                  "  --images DIR     the build's images directory (default: $OTASIM_IMAGES,\n"
                  "                   then the build tree's images/)\n"
                  "  --max-fail N     failing branches printed per scenario (default 20)\n"
@@ -64,17 +72,13 @@ static int parse_args(int argc, char **argv, run_args_t *a)
 {
     const char *cmd = argv[0];
     static const struct option longs[] = {
-        {"seed", required_argument, NULL, 's'},
-        {"branch", required_argument, NULL, 'b'},
-        {"images", required_argument, NULL, 'i'},
-        {"cut", required_argument, NULL, 'c'},
-        {"max-fail", required_argument, NULL, 'm'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"shard", required_argument, NULL, 'S'},
-        {"no-progress", no_argument, NULL, 'P'},
-        {NULL, 0, NULL, 0},
+        {"seed", required_argument, NULL, 's'},     {"branch", required_argument, NULL, 'b'},
+        {"images", required_argument, NULL, 'i'},   {"cut", required_argument, NULL, 'c'},
+        {"max-fail", required_argument, NULL, 'm'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},           {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'S'},    {"no-progress", no_argument, NULL, 'P'},
+        {"json", required_argument, NULL, 'J'},     {"junit", required_argument, NULL, 'U'},
+        {"html", required_argument, NULL, 'H'},     {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof(*a));
     a->opts.command_name = cmd;
@@ -113,6 +117,15 @@ static int parse_args(int argc, char **argv, run_args_t *a)
         }
         case 'P':
             a->opts.progress = 0;
+            break;
+        case 'J':
+            a->json = optarg;
+            break;
+        case 'U':
+            a->junit = optarg;
+            break;
+        case 'H':
+            a->html = optarg;
             break;
         case 's':
             errno = 0;
@@ -179,7 +192,32 @@ static int parse_args(int argc, char **argv, run_args_t *a)
         }
         a->opts.override_cut = true;
     }
+    if (a->json || a->junit || a->html) {
+        a->opts.keep_results = true;
+        a->doc = report_doc_new(cmd, a->target, a->opts.shard_k, a->opts.shard_n);
+    }
     return 0;
+}
+
+/* Writes the asked-for reports; false if one could not be written (message printed). */
+static bool write_reports(run_args_t *a, double seconds)
+{
+    if (!a->doc)
+        return true;
+    report_doc_finish(a->doc, seconds);
+    const char *kinds[] = {"json", "junit", "html"};
+    const char *paths[] = {a->json, a->junit, a->html};
+    bool ok = true;
+    for (int i = 0; i < 3; i++) {
+        char err[600];
+        if (paths[i] && !report_write_file(a->doc, kinds[i], paths[i], err, sizeof(err))) {
+            fprintf(stderr, "otasim %s: %s\n", a->opts.command_name, err);
+            ok = false;
+        }
+    }
+    json_object_put(a->doc);
+    a->doc = NULL;
+    return ok;
 }
 
 /* 0 passed, 1 failed, -1 could not run. */
@@ -189,6 +227,8 @@ static int run_one(const char *path, run_args_t *a, engine_report_t *rep)
     scenario_t *s = scenario_load(path, err, sizeof(err));
     if (!s) {
         printf("== %s\n%s\nFAIL %s (does not parse)\n", path, err, path);
+        if (a->doc)
+            report_doc_add(a->doc, path, "", NULL, false, err);
         return -1;
     }
     engine_opts_t o = a->opts;
@@ -205,6 +245,9 @@ static int run_one(const char *path, run_args_t *a, engine_report_t *rep)
     }
     int rc = engine_run(s, &o, rep);
     fflush(stdout);
+    if (a->doc)
+        report_doc_add(a->doc, path, s->title, rep, rc == 0,
+                       rc == 0 ? "" : "could not run (see the log)");
     scenario_free(s);
     if (rc != 0) {
         printf("FAIL %s (could not run)\n", path);
@@ -222,6 +265,8 @@ static int cmd_one(int argc, char **argv)
     engine_report_t rep;
     memset(&rep, 0, sizeof(rep));
     int r = run_one(a.target, &a, &rep) == 0 ? 0 : 1;
+    if (!write_reports(&a, rep.seconds))
+        r = 1;
     engine_report_free(&rep);
     return r;
 }
@@ -299,5 +344,7 @@ int cmd_suite(int argc, char **argv)
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("\nsuite %s: %zu scenarios, %u passed, %u failed, %u sweep branches (%.1f s)\n",
            a.target, n, passed, failed, branches, secs);
+    if (!write_reports(&a, secs))
+        return 1;
     return failed ? 1 : 0;
 }

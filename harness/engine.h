@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "outcome.h"
+#include "report_model.h"
 #include "scenario.h"
 #include "sweep_results.h"
 
@@ -75,9 +76,11 @@ typedef struct engine_report {
     /* With opts->keep_results: every branch run, in branch order (sweep_results.h). */
     sweep_branch_result_t *results;
     size_t nresults;
+    /* With opts->keep_results: the device, the control, the recorded update (report_model.h). */
+    report_scenario_info_t info;
 } engine_report_t;
 
-/* Frees report->results (and their console tails). */
+/* Frees report->results (and their console tails) and report->info. */
 void engine_report_free(engine_report_t *report);
 
 /* Runs the scenario; prints its summary to opts->out. Returns 0 when it ran (see

@@ -77,6 +77,11 @@ int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recordin
 
 /* An update step up to the run: its file built, the transaction (old/new) set in `s`. */
 int engine_update_prepare(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_job_t *job);
+/* The report's view of the run (report_info.c): device, control (its state s), the recorded
+ * update (rec, NULL when the scenario has no sweep), regions, wear, sweep expectations. */
+void report_info_fill(const engine_t *e, const bstate_t *s, const hdev_recording_t *rec,
+                      report_scenario_info_t *info);
+
 /* The app's part of the update (job taken, ok, error) from a run into the transaction. */
 void engine_note_job(bstate_t *s, const hdev_result_t *res);
 

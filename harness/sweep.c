@@ -822,6 +822,7 @@ void engine_report_free(engine_report_t *rep)
     free(rep->results);
     rep->results = NULL;
     rep->nresults = 0;
+    report_scenario_info_free(&rep->info);
 }
 
 int sweep_run(engine_t *e, engine_report_t *rep)
@@ -856,6 +857,8 @@ int sweep_run(engine_t *e, engine_report_t *rep)
             snprintf(control_msg, sizeof(control_msg), "FAIL %s", s.first_failure);
         }
         rep->passed = rc == 0 && rep->control_passed;
+        if (rc == 0 && e->opts->keep_results)
+            report_info_fill(e, &s, NULL, &rep->info);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         if (rc == 0) {
@@ -907,6 +910,8 @@ int sweep_run(engine_t *e, engine_report_t *rep)
             fprintf(e->out, "      reproduce: otasim run %s --seed %llu --branch control\n",
                     scn->path, (unsigned long long)e->seed);
         }
+        if (e->opts->keep_results)
+            report_info_fill(e, &s, &w.rec, &rep->info);
         if (e->opts->branch && !strcmp(e->opts->branch, "control")) {
             fprintf(e->out, "  control console:\n%s\n", s.console);
         } else {
