@@ -86,6 +86,7 @@ void engine_note_run(bstate_t *s, const hdev_result_t *r)
     snprintf(s->app_name, sizeof(s->app_name), "%s", r->app_name);
     s->app_version = r->app_version;
     s->need_boot = false;
+    s->boots += r->boots;
     bstate_console(s, r->console ? r->console : "", r->console_len);
 }
 
@@ -570,6 +571,35 @@ static void prefill(engine_t *e)
         }
         flashsim_poke(e->fs, a, buf, sizeof(buf));
     }
+}
+
+int engine_fresh(engine_t *n, const engine_t *e)
+{
+    *n = *e;
+    n->pool = NULL;
+    n->npool = n->pool_cap = 0;
+    n->dev = hdev_new(hdev_config(e->dev));
+    if (!n->dev)
+        return -1;
+    n->fs = hdev_flash(n->dev);
+    n->baseline_erases = calloc(n->nsectors, sizeof(uint32_t));
+    if (!n->baseline_erases)
+        abort();
+    prefill(n);
+    n->baseline = flashsim_snapshot(n->fs);
+    return 0;
+}
+
+void engine_fresh_free(engine_t *n)
+{
+    flashsim_snapshot_unref(n->baseline);
+    free(n->baseline_erases);
+    hdev_free(n->dev);
+    for (size_t i = 0; i < n->npool; i++) {
+        hbuf_free(n->pool[i]);
+        free(n->pool[i]);
+    }
+    free(n->pool);
 }
 
 int engine_run(const scenario_t *scn, const engine_opts_t *opts, engine_report_t *rep)

@@ -49,6 +49,11 @@ typedef struct engine_opts {
     int progress;              /* 1 progress bar / lines on stderr, 0 none */
     bool keep_results;         /* fill engine_report_t.results */
     bool debug_recovery;       /* mark each branch's recovery boot for gdb (native_device.h) */
+    /* otasim bench sweep: after the single cuts, rerun this many of them (a seeded, evenly
+     * spaced sample of the flash-op cuts) the naive way, from a fresh device through the
+     * whole scenario prefix, and compare their outcomes (engine_report_t.naive_*). */
+    unsigned naive_sample;
+    int naive_skew; /* test only (negative control): arm the naive cut this many ops late */
 } engine_opts_t;
 
 typedef struct engine_report {
@@ -60,6 +65,14 @@ typedef struct engine_report {
     outcome_tally_t tally;
     double seconds;
     uint64_t seed;
+    /* Timing of the sweep's parts (record = the recorded control run). */
+    double t_record, t_singles, t_doubles;
+    unsigned singles, doubles;
+    uint64_t recovery_boots; /* boots run by the branches' recoveries (singles + doubles) */
+    /* opts->naive_sample: the naive reruns, their wall time and outcome mismatches. */
+    unsigned naive_runs, naive_mismatch;
+    double t_naive;
+    char naive_first_mismatch[200];
     /* With opts->keep_results: every branch run, in branch order (sweep_results.h). */
     sweep_branch_result_t *results;
     size_t nresults;

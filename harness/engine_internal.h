@@ -40,6 +40,7 @@ typedef struct bstate {
     size_t console_len;
     unsigned failures;
     char first_failure[400];
+    uint64_t boots; /* device boots noted by engine_note_run */
 } bstate_t;
 
 typedef struct engine {
@@ -91,5 +92,10 @@ outcome_t engine_classify(engine_t *e, const bstate_t *s);
 void engine_note_run(bstate_t *s, const hdev_result_t *r);
 
 int sweep_run(engine_t *e, engine_report_t *rep);
+
+/* A fresh engine for the same scenario: a new device (same config), prefilled, no images
+ * kept yet (the naive baseline of otasim bench: nothing is reused from `e`'s run). */
+int engine_fresh(engine_t *n, const engine_t *e);
+void engine_fresh_free(engine_t *n);
 
 #endif

@@ -13,6 +13,8 @@ static const otasim_command_t commands[] = {
     {"replay", "rerun one sweep branch from its replay id (--gdb: debug its recovery boot)",
      cmd_replay},
     {"report", "merge shard reports, diff two reports, render JSON as HTML or JUnit", cmd_report},
+    {"bench", "benchmarks: 'bench sweep' (record-and-branch vs the naive replay, issue 5)",
+     cmd_bench},
     {"demo", "a short tour of the simulated flash (torn program/erase, fault log)", cmd_demo},
     {"sign", "sign an image, or write the public-key header (signing.py)", cmd_sign},
     {"image", "build, inspect, merge ESP8266 images (elf2bin)", cmd_image},

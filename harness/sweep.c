@@ -39,6 +39,12 @@ typedef struct sweep {
     size_t npts;
     outcome_tally_t tally;
     unsigned invalid, failed, printed;
+    uint64_t recovery_boots;
+    double t_singles, t_doubles;
+    unsigned nsingles, ndoubles;
+    unsigned naive_runs, naive_mismatch;
+    double t_naive;
+    char naive_first_mismatch[200];
     sweep_branch_result_t *results; /* opts->keep_results */
     size_t nresults, rcap;
 } sweep_t;
@@ -154,6 +160,7 @@ typedef struct branch_result {
     char failure[400];
     uint32_t recovery_ops;
     uint32_t cut_op; /* flashsim op count at the cut op */
+    uint32_t boots;  /* boots of the recovery (both runs of a double cut) */
     char *console;   /* malloc'd */
 } branch_result_t;
 
@@ -174,6 +181,7 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
     memset(out, 0, sizeof(*out));
     bstate_t s;
     bstate_copy(&s, &w->at_update);
+    uint64_t boots0 = s.boots;
     const hdev_rec_t *r = b->pt->reboot ? NULL : &w->rec.recs[b->pt->rec];
     size_t boot = b->pt->reboot ? b->pt->rec : r->boot;
     /* The console the device printed before the boot the cut hits. */
@@ -230,6 +238,7 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
         flashsim_set_plan(e->fs, p2, flashsim_op_count(e->fs));
         hdev_result_t rr;
         hdev_run(e->dev, NULL, NULL, &rr);
+        out->boots += rr.boots;
         fired = flashsim_fault_fired(e->fs, 0) > 0;
         bstate_console(&s, rr.console ? rr.console : "", rr.console_len);
         hdev_result_free(&rr);
@@ -249,10 +258,12 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
     if (s.need_boot) {
         hdev_result_t rr;
         hdev_run(e->dev, NULL, NULL, &rr);
+        out->boots += rr.boots;
         engine_note_run(&s, &rr);
         hdev_result_free(&rr);
     }
     out->recovery_ops = flashsim_op_count(e->fs) - ops0;
+    out->boots += (uint32_t)(s.boots - boots0);
     out->outcome = engine_classify(e, &s);
     out->failed = s.failures > 0;
     snprintf(out->failure, sizeof(out->failure), "%s", s.first_failure);
@@ -318,6 +329,7 @@ static void branch_report(sweep_t *w, const branch_t *b, const branch_result_t *
         w->invalid++;
     if (br->failed)
         w->failed++;
+    w->recovery_boots += br->boots;
     if (e->opts->keep_results)
         result_keep(w, b, br, ordinal, id);
     unsigned max = e->opts->max_fail_lines ? e->opts->max_fail_lines : 20;
@@ -386,6 +398,7 @@ static void bset_work(void *ctx, size_t i, wbuf_t *out)
     wbuf_put(out, &has_console, 1);
     wbuf_put(out, &br.recovery_ops, sizeof(br.recovery_ops));
     wbuf_put(out, &br.cut_op, sizeof(br.cut_op));
+    wbuf_put(out, &br.boots, sizeof(br.boots));
     wbuf_put(out, &flen, sizeof(flen));
     wbuf_put(out, br.failure, flen);
     wbuf_put(out, &cl, sizeof(cl));
@@ -416,6 +429,7 @@ static void bset_done(void *ctx, size_t i, const uint8_t *d, size_t len)
     TAKE(&has_console, 1);
     TAKE(&br->recovery_ops, sizeof(br->recovery_ops));
     TAKE(&br->cut_op, sizeof(br->cut_op));
+    TAKE(&br->boots, sizeof(br->boots));
     TAKE(&flen, sizeof(flen));
     if (flen >= sizeof(br->failure))
         abort();
@@ -534,6 +548,146 @@ static void run_reported(sweep_t *w, const branch_t *list, size_t n, size_t base
     free(which);
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- The naive baseline (otasim bench sweep) ----
+ * A branch rerun the way a replaying simulator does it (MCUboot's): no snapshot, no recording.
+ * A fresh device, every scenario line before the update run again, the update run with its
+ * one-item fault plan armed at the branch's absolute op number (the device is deterministic,
+ * so op N of the fresh run is the recording's op N), then the same recovery as branch_run.
+ * Only flash-op cuts (program / erase) are sampled: an RTC-write cut has no op to arm. */
+static outcome_t naive_run(sweep_t *w, const branch_t *b, uint32_t cut_op)
+{
+    engine_t n;
+    if (engine_fresh(&n, w->e))
+        return OUTCOME_INVALID;
+    const scenario_t *scn = n.scn;
+    const hdev_rec_t *r = &w->rec.recs[b->pt->rec];
+    bstate_t s;
+    bstate_init(&s);
+    outcome_t out = OUTCOME_INVALID;
+    hdev_job_t job;
+    if (engine_steps(&n, &s, 0, (size_t)w->upd, NULL, NULL) ||
+        engine_update_prepare(&n, &s, &scn->steps[w->upd], &job))
+        goto done;
+    flashsim_plan_t *plan = flashsim_plan_new();
+    flashsim_plan_set_seed(plan, mix64(n.seed ^ (uint64_t)b->pt->rec << 8));
+    flashsim_plan_set_rtc_garbage(plan, b->rtc == SCN_RTC_GARBAGE);
+    flashsim_fault_t f = {.kind = FLASHSIM_FAULT_CUT,
+                          .at_op = true,
+                          .op = cut_op + (uint32_t)w->e->opts->naive_skew,
+                          .page = b->page,
+                          .mode = b->mode == SCN_MODE_BEFORE  ? FLASHSIM_CUT_BEFORE
+                                  : b->mode == SCN_MODE_AFTER ? FLASHSIM_CUT_AFTER
+                                                              : FLASHSIM_CUT_TORN,
+                          .weak = b->mode == SCN_MODE_WEAK};
+    flashsim_plan_add(plan, &f);
+    flashsim_set_plan(n.fs, plan, 0);
+    hdev_result_t res;
+    hdev_run(n.dev, &job, NULL, &res);
+    bool fired = flashsim_fault_fired(n.fs, 0) > 0 && !flashsim_powered(n.fs);
+    /* The app's part is known when the cut came after the boot that took the job. */
+    if (w->job_boot != SIZE_MAX && r->boot > w->job_boot)
+        engine_note_job(&s, &res);
+    hdev_result_free(&res);
+    flashsim_plan_free(plan);
+    if (!fired)
+        goto done;
+    s.cut_sector0 = r->addr < FLASHSIM_SECTOR_SIZE;
+    power_cycle(&n, w->cut);
+    s.end = HDEV_END_IDLE;
+    s.app_running = false;
+    s.need_boot = true;
+    size_t from =
+        n.opts->override_cut || scn->cut_step < 0 ? (size_t)w->upd + 1 : (size_t)scn->cut_step + 1;
+    engine_steps(&n, &s, from, scn->nsteps, NULL, NULL);
+    if (s.need_boot) {
+        hdev_result_t rr;
+        hdev_run(n.dev, NULL, NULL, &rr);
+        engine_note_run(&s, &rr);
+        hdev_result_free(&rr);
+    }
+    out = engine_classify(&n, &s);
+done:
+    bstate_free(&s);
+    engine_fresh_free(&n);
+    return out;
+}
+
+typedef struct nset {
+    sweep_t *w;
+    const branch_t *list;
+    const size_t *which;
+    const branch_result_t *res; /* the record-and-branch results (cut_op) */
+    outcome_t *got;
+} nset_t;
+
+static void nset_work(void *ctx, size_t i, wbuf_t *out)
+{
+    nset_t *s = ctx;
+    size_t k = s->which[i];
+    int32_t o = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op);
+    wbuf_put(out, &o, sizeof(o));
+}
+
+static void nset_done(void *ctx, size_t i, const uint8_t *d, size_t len)
+{
+    nset_t *s = ctx;
+    int32_t o;
+    if (len != sizeof(o))
+        abort();
+    memcpy(&o, d, sizeof(o));
+    s->got[i] = (outcome_t)o;
+}
+
+/* Reruns a seeded, evenly spaced sample of the flash-op singles naively and compares each
+ * outcome with the record-and-branch one. */
+static void naive_sample(sweep_t *w, const branch_t *list, size_t n, const branch_result_t *res)
+{
+    engine_t *e = w->e;
+    size_t *cand = calloc(n + 1, sizeof(*cand));
+    if (!cand)
+        abort();
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!list[i].pt->reboot && w->rec.recs[list[i].pt->rec].kind != HDEV_REC_RTC &&
+            !list[i].dbl && res[i].outcome != OUTCOME_INVALID)
+            cand[nc++] = i;
+    size_t k = e->opts->naive_sample < nc ? e->opts->naive_sample : nc;
+    size_t *which = calloc(k + 1, sizeof(*which));
+    outcome_t *got = calloc(k + 1, sizeof(*got));
+    if (!which || !got)
+        abort();
+    size_t off = k ? (size_t)(mix64(e->seed ^ 0x4A1BEull) % (nc / k)) : 0;
+    for (size_t j = 0; j < k; j++)
+        which[j] = cand[off + j * (nc / k)];
+    nset_t ns = {.w = w, .list = list, .which = which, .res = res, .got = got};
+    double t0 = now_s();
+    workers_run(k, e->opts->jobs ? e->opts->jobs : 1, nset_work, nset_done, &ns);
+    w->t_naive = now_s() - t0;
+    w->naive_runs = (unsigned)k;
+    for (size_t j = 0; j < k; j++) {
+        size_t i = which[j];
+        if (got[j] == res[i].outcome)
+            continue;
+        if (!w->naive_mismatch++) {
+            char id[96];
+            branch_id(w, &list[i], id, sizeof(id));
+            snprintf(w->naive_first_mismatch, sizeof(w->naive_first_mismatch),
+                     "%s: record-and-branch %s, naive %s", id, outcome_name(res[i].outcome),
+                     outcome_name(got[j]));
+        }
+    }
+    free(cand);
+    free(which);
+    free(got);
+}
+
 static void run_branches(sweep_t *w)
 {
     engine_t *e = w->e;
@@ -547,7 +701,12 @@ static void run_branches(sweep_t *w)
     char label[80];
     const char *base = strrchr(e->scn->path, '/');
     snprintf(label, sizeof(label), "%.60s", base ? base + 1 : e->scn->path);
+    double t0 = now_s();
     run_reported(w, list, n, 0, res, known, label);
+    w->t_singles = now_s() - t0;
+    w->nsingles = (unsigned)n;
+    if (e->opts->naive_sample && !e->opts->branch)
+        naive_sample(w, list, n, res);
 
     /* Double cuts: a sample of the singles (the valid ones whose recovery wrote something),
      * each cut again inside its recovery boot. The sample depends only on the seed and the
@@ -561,6 +720,7 @@ static void run_branches(sweep_t *w)
         size_t nd = 0;
         uint64_t x = mix64(e->seed ^ 0xD0B1Eull);
         uint32_t k = 0;
+        t0 = now_s();
         while (k < c->doubles * 4 && nd < c->doubles) {
             size_t batch = c->doubles - nd, nneed = 0;
             uint64_t xx = x;
@@ -596,6 +756,8 @@ static void run_branches(sweep_t *w)
             abort();
         snprintf(label + strlen(label), sizeof(label) - strlen(label), " doubles");
         run_reported(w, dl, nd, n, dres, dknown, label);
+        w->t_doubles = now_s() - t0;
+        w->ndoubles = (unsigned)nd;
         free(dres);
         free(dknown);
         free(dl);
@@ -724,7 +886,9 @@ int sweep_run(engine_t *e, engine_report_t *rep)
     }
     bstate_copy(&w.at_update, &s);
     /* The control: the update recorded, then the rest of the scenario unfaulted. */
+    double t_rec0 = now_s();
     hdev_run(e->dev, &job, &w.rec, &w.res);
+    double t_record = now_s() - t_rec0;
     engine_note_job(&s, &w.res);
     engine_note_run(&s, &w.res);
     for (size_t b = 0; b < w.rec.nboots; b++)
@@ -756,6 +920,17 @@ int sweep_run(engine_t *e, engine_report_t *rep)
         }
         unsigned sweep_fail = sweep_expectations(&w);
         rep->tally = w.tally;
+        rep->t_record = t_record;
+        rep->t_singles = w.t_singles;
+        rep->t_doubles = w.t_doubles;
+        rep->singles = w.nsingles;
+        rep->doubles = w.ndoubles;
+        rep->recovery_boots = w.recovery_boots;
+        rep->naive_runs = w.naive_runs;
+        rep->naive_mismatch = w.naive_mismatch;
+        rep->t_naive = w.t_naive;
+        memcpy(rep->naive_first_mismatch, w.naive_first_mismatch,
+               sizeof(rep->naive_first_mismatch));
         rep->branches = w.tally.branches;
         rep->invalid = w.invalid;
         rep->failed = w.failed + (rep->control_passed ? 0 : 1);
