@@ -21,6 +21,7 @@ static void usage_bench(FILE *out)
 {
     fprintf(out,
             "usage: otasim bench sweep [options]\n"
+            "       otasim bench primitives [options]   (see otasim bench primitives --help)\n"
             "Sweeps a generated sketch update (layout 4m, safe mode) with a power cut before\n"
             "and torn at every staging, command and copy op (record-and-branch), reruns a\n"
             "sample of those cuts the naive way (fresh device, whole prefix replayed) and\n"
@@ -222,6 +223,8 @@ int cmd_bench(int argc, char **argv)
     }
     if (argc >= 2 && !strcmp(argv[1], "sweep"))
         return bench_sweep(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "primitives"))
+        return cmd_bench_primitives(argc - 1, argv + 1);
     fprintf(stderr,
             argc < 2 ? "otasim bench: expected a benchmark name\n\n"
                      : "otasim bench: unknown benchmark '%s'\n\n",

@@ -12,8 +12,9 @@ typedef struct otasim_command {
 } otasim_command_t;
 
 int cmd_demo(int argc, char **argv);
-int cmd_bench(int argc, char **argv); /* cmd_bench.c: 'bench sweep' */
-int cmd_run(int argc, char **argv);   /* cmd_run.c: scenarios */
+int cmd_bench(int argc, char **argv);            /* cmd_bench.c: 'bench sweep' */
+int cmd_bench_primitives(int argc, char **argv); /* cmd_bench_primitives.c */
+int cmd_run(int argc, char **argv);              /* cmd_run.c: scenarios */
 int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_replay(int argc, char **argv); /* replay.c */
