@@ -79,63 +79,66 @@ hal_status_t journal_open(journal_t *j, uint32_t base)
     return HAL_OK;
 }
 
-/* Erase log sector `s` and check that it reads erased (a torn or failed erase is retried). */
-static hal_status_t erase_log_sector(const journal_t *j, uint32_t s)
-{
-    _Alignas(4) uint8_t buf[JOURNAL_REC_SIZE];
-    for (unsigned attempt = 0; attempt < 2u; attempt++) {
-        hal_status_t st =
-            hal_flash_erase_sector(journal_log_addr(j->base, s) / HAL_FLASH_SECTOR_SIZE);
-        if (st == HAL_ERR_POWER)
-            return st;
-        bool clean = st == HAL_OK;
-        for (uint32_t i = 0; clean && i < JOURNAL_SLOTS; i++) {
-            st = read_slot(j, s, i, buf);
-            if (st != HAL_OK)
-                return st;
-            clean = all_ff(buf, JOURNAL_REC_SIZE);
-        }
-        if (clean)
-            return HAL_OK;
-    }
-    return HAL_ERR_IO;
-}
-
+/* One scan does both jobs: finding the next erased slot, and checking that a log sector just
+ * erased reads erased in every slot before any of it is used (verify). A torn or failed erase
+ * is retried once; a record that does not read back as written leaves its slot behind. */
 hal_status_t journal_append(journal_t *j, journal_rec_t *rec)
 {
     _Alignas(4) uint8_t enc[JOURNAL_REC_SIZE], buf[JOURNAL_REC_SIZE];
     rec->seq = j->have ? j->last.seq + 1u : 1u;
     journal_encode(rec, enc);
-    for (unsigned pass = 0; pass < 2u; pass++) {
-        for (; j->slot < JOURNAL_SLOTS; j->slot++) {
-            hal_status_t st = read_slot(j, j->sector, j->slot, buf);
-            if (st != HAL_OK)
-                return st;
-            if (!all_ff(buf, JOURNAL_REC_SIZE))
-                continue; /* used or torn: never programmed over */
-            uint32_t addr = journal_log_addr(j->base, j->sector) + j->slot * JOURNAL_REC_SIZE;
-            st = hal_flash_write(addr, enc, JOURNAL_REC_SIZE);
+    unsigned erases = 0;
+    bool verify = false;
+    for (;;) {
+        hal_status_t st;
+        if (j->slot >= JOURNAL_SLOTS) {
+            if (verify) { /* the whole sector reads erased: use it from slot 0 */
+                verify = false;
+                j->slot = 0;
+                continue;
+            }
+            if (erases == 2u)
+                return HAL_ERR_IO;
+            /* This sector is full: continue in the other one, which holds only older
+             * records (the second erase retries the same sector). */
+            if (erases++ == 0u)
+                j->sector ^= 1u;
+            st = hal_flash_erase_sector(journal_log_addr(j->base, j->sector) /
+                                        HAL_FLASH_SECTOR_SIZE);
             if (st == HAL_ERR_POWER)
                 return st;
-            if (st == HAL_OK && (st = hal_flash_read(addr, buf, JOURNAL_REC_SIZE)) != HAL_OK)
-                return st;
-            if (memcmp(buf, enc, JOURNAL_REC_SIZE) == 0) {
-                j->slot++;
-                j->have = true;
-                j->last = *rec;
-                return HAL_OK;
+            if (st == HAL_OK) {
+                verify = true;
+                j->slot = 0;
             }
+            continue;
         }
-        /* This sector is full: continue in the other one, which holds only older records. */
-        if (pass == 1u)
-            break;
-        hal_status_t st = erase_log_sector(j, j->sector ^ 1u);
+        st = read_slot(j, j->sector, j->slot, buf);
         if (st != HAL_OK)
             return st;
-        j->sector ^= 1u;
-        j->slot = 0;
+        bool erased = all_ff(buf, JOURNAL_REC_SIZE);
+        if (verify && !erased) { /* the erase left bits: erase again */
+            verify = false;
+            j->slot = JOURNAL_SLOTS;
+            continue;
+        }
+        if (verify || !erased) { /* verifying, or used or torn: never programmed over */
+            j->slot++;
+            continue;
+        }
+        uint32_t addr = journal_log_addr(j->base, j->sector) + j->slot * JOURNAL_REC_SIZE;
+        j->slot++;
+        st = hal_flash_write(addr, enc, JOURNAL_REC_SIZE);
+        if (st == HAL_ERR_POWER)
+            return st;
+        if (st == HAL_OK && (st = hal_flash_read(addr, buf, JOURNAL_REC_SIZE)) != HAL_OK)
+            return st;
+        if (memcmp(buf, enc, JOURNAL_REC_SIZE) == 0) {
+            j->have = true;
+            j->last = *rec;
+            return HAL_OK;
+        }
     }
-    return HAL_ERR_IO;
 }
 
 hal_status_t journal_record_pending(uint32_t src, uint32_t dst, uint32_t size)

@@ -188,6 +188,41 @@ Test(journal, torn_erase_during_the_switch_keeps_the_newest_record)
     cr_assert_eq(j.sector, 1u);
 }
 
+/* The sector switch checks that every slot of the newly erased sector reads erased before it
+ * uses any: a bit stuck at 0 deep in it (slot 40) makes the writer erase it once more and then
+ * give up, leaving the newest record where it was; a failed first erase is retried. */
+Test(journal, switch_verifies_the_whole_erased_sector)
+{
+    journal_t j;
+    journal_open(&j, base);
+    journal_rec_t r;
+    for (uint32_t k = 0; k < JOURNAL_SLOTS; k++) {
+        r = rec_for(k);
+        cr_assert_eq(journal_append(&j, &r), HAL_OK);
+    }
+    uint32_t s1 = journal_log_addr(base, 1);
+    char plan[96];
+    snprintf(plan, sizeof plan, "stuck0@addr=%u:bit=2", s1 + 40u * JOURNAL_REC_SIZE + 5u);
+    arm(plan);
+    journal_rec_t next = rec_for(99);
+    cr_assert_eq(journal_append(&j, &next), HAL_ERR_IO);
+    cr_assert_eq(flashsim_erase_count(fs, s1 / 4096u), 2u);
+    cr_assert_eq(flashsim_erase_count(fs, journal_log_addr(base, 0) / 4096u), 0u);
+    journal_open(&j, base);
+    assert_same(&j.last, &r);
+
+    flashsim_set_plan(fs, NULL, 0);
+    snprintf(plan, sizeof plan, "fail@addr=%u:erase:once", s1);
+    arm(plan);
+    journal_open(&j, base);
+    cr_assert_eq(journal_append(&j, &next), HAL_OK);
+    cr_assert_eq(flashsim_erase_count(fs, s1 / 4096u), 3u, "one failed erase, one retry");
+    journal_open(&j, base);
+    assert_same(&j.last, &next);
+    cr_assert_eq(j.sector, 1u);
+    cr_assert_eq(j.slot, 1u);
+}
+
 /* A cut (before / after / torn) at every op of 150 appends: the newest record is always the
  * last completed one or the one being written, intact. */
 Test(journal, cut_at_every_op_of_a_series)

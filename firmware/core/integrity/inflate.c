@@ -162,18 +162,14 @@ static bool dynamic_codes(inflate_state_t *st)
             p->lengths[i++] = (uint8_t)sym;
             continue;
         }
+        /* 16: the previous length 3..6 times, 17: zero 3..10 times, 18: zero 11..138 times. */
         uint8_t value = 0;
-        unsigned rep;
         if (sym == 16) {
             if (i == 0)
                 return false; /* nothing to repeat */
             value = p->lengths[i - 1];
-            rep = 3 + bits(st, 2);
-        } else if (sym == 17) {
-            rep = 3 + bits(st, 3);
-        } else {
-            rep = 11 + bits(st, 7);
         }
+        unsigned rep = sym == 18 ? 11 + bits(st, 7) : 3 + bits(st, (unsigned)sym - 14u);
         if (i + rep > nlen + ndist)
             return false;
         while (rep--)
