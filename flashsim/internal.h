@@ -16,7 +16,11 @@ typedef struct fs_sector {
     uint32_t refs;
     uint32_t erase_count;
     uint8_t *weak; /* NULL, or FLASHSIM_SECTOR_SIZE bytes: a 1 bit reads back randomly */
-    _Alignas(16) uint8_t data[FLASHSIM_SECTOR_SIZE];
+    /* FLASHSIM_SECTOR_SIZE bytes, allocated apart from this header: copying a chunk table
+     * bumps the refs of up to SECTORS_PER_CHUNK sectors, and with the headers packed together
+     * (not one per data page) that writes a page or two instead of 32 — after a fork() (each
+     * native boot) every written page is a copy-on-write fault (BENCHMARKS.md, issue 5). */
+    uint8_t *data;
 } fs_sector_t;
 
 typedef struct fs_chunk {

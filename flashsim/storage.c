@@ -44,6 +44,7 @@ static void sector_unref(fs_sector_t *s)
 {
     if (s && --s->refs == 0) {
         free(s->weak);
+        free(s->data);
         free(s);
     }
 }
@@ -119,6 +120,7 @@ fs_sector_t *fs_sector_mut(flashsim_t *fs, uint32_t sector)
     if (s && s->refs == 1)
         return s;
     fs_sector_t *copy = fs_xmalloc(sizeof *copy);
+    copy->data = fs_xmalloc(FLASHSIM_SECTOR_SIZE);
     copy->refs = 1;
     if (s) {
         copy->erase_count = s->erase_count;
