@@ -12,16 +12,16 @@
  *   request:  op, arg0, arg1, then arg1 bytes of payload for FLASH_WRITE and RTC_WRITE
  *   response: status (hal_status_t), value, then arg1 bytes for FLASH_READ and RTC_READ
  *             when status is HAL_OK
- * The guest file descriptors are fixed: QEMU numbers guest files from 3 in open order, and
- * the start-up opens the request FIFO first. They must not live in RAM: the bootloader's DRAM
- * is overwritten by the app segments it loads, and the app keeps using the same two files. */
+ * The two guest file descriptors (QEMU 7.2 hands out 3 and then 11, so they are not assumed)
+ * are kept at QEMU_BRIDGE_FDS, the last bytes of the sim machine's sysram0, which no ESP8266
+ * image loads into: the bootloader's DRAM is overwritten by the app segments it loads, and the
+ * app keeps using the same two files. */
 #ifndef OTASIM_QEMU_BRIDGE_PROTO_H
 #define OTASIM_QEMU_BRIDGE_PROTO_H
 
 #define QEMU_BRIDGE_REQ_PATH "otasim.req"
 #define QEMU_BRIDGE_RSP_PATH "otasim.rsp"
-#define QEMU_BRIDGE_FD_REQ 3
-#define QEMU_BRIDGE_FD_RSP 4
+#define QEMU_BRIDGE_FDS 0x67FFFF00u /* uint32_t [2]: request fd, response fd */
 
 enum {
     QB_FLASH_READ = 1,   /* arg0 addr, arg1 len */

@@ -12,6 +12,8 @@
 #include "qemu_bridge.h"
 #include "semihost.h"
 
+#define FDS ((volatile int32_t *)QEMU_BRIDGE_FDS)
+
 static bool xfer(int fd, void *buf, uint32_t len, bool out)
 {
     uint8_t *p = buf;
@@ -30,9 +32,9 @@ uint32_t qemu_bridge_call(uint32_t op, uint32_t arg0, uint32_t arg1, const void 
 {
     uint32_t req[3] = {op, arg0, arg1};
     uint32_t rsp[2];
-    if (!xfer(QEMU_BRIDGE_FD_REQ, req, sizeof req, true) ||
-        (out && !xfer(QEMU_BRIDGE_FD_REQ, (void *)(uintptr_t)out, arg1, true)) ||
-        !xfer(QEMU_BRIDGE_FD_RSP, rsp, sizeof rsp, false))
+    if (!xfer(FDS[0], req, sizeof req, true) ||
+        (out && !xfer(FDS[0], (void *)(uintptr_t)out, arg1, true)) ||
+        !xfer(FDS[1], rsp, sizeof rsp, false))
         semihost_exit(QB_EXIT_BRIDGE_FAIL);
     if (rsp[0] == HAL_ERR_POWER)
         semihost_exit(QB_EXIT_POWER);
@@ -40,7 +42,7 @@ uint32_t qemu_bridge_call(uint32_t op, uint32_t arg0, uint32_t arg1, const void 
         *value = rsp[1];
     if (rsp[0] == HAL_OK && in) {
         uint32_t len = op == QB_STREAM_READ ? rsp[1] : arg1;
-        if (!xfer(QEMU_BRIDGE_FD_RSP, in, len, false))
+        if (!xfer(FDS[1], in, len, false))
             semihost_exit(QB_EXIT_BRIDGE_FAIL);
     }
     return rsp[0];
@@ -48,10 +50,11 @@ uint32_t qemu_bridge_call(uint32_t op, uint32_t arg0, uint32_t arg1, const void 
 
 void qemu_bridge_open(void)
 {
-    if (semihost_call(SEMI_OPEN, (int32_t)(uintptr_t)QEMU_BRIDGE_REQ_PATH, 1 /* O_WRONLY */, 0) !=
-            QEMU_BRIDGE_FD_REQ ||
-        semihost_call(SEMI_OPEN, (int32_t)(uintptr_t)QEMU_BRIDGE_RSP_PATH, 0 /* O_RDONLY */, 0) !=
-            QEMU_BRIDGE_FD_RSP)
+    FDS[0] =
+        semihost_call(SEMI_OPEN, (int32_t)(uintptr_t)QEMU_BRIDGE_REQ_PATH, 1 /* O_WRONLY */, 0);
+    FDS[1] =
+        semihost_call(SEMI_OPEN, (int32_t)(uintptr_t)QEMU_BRIDGE_RSP_PATH, 0 /* O_RDONLY */, 0);
+    if (FDS[0] < 0 || FDS[1] < 0)
         semihost_exit(QB_EXIT_BRIDGE_FAIL);
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-/* Opens the two bridge files (fds QEMU_BRIDGE_FD_REQ/RSP); exits QEMU when it cannot. */
+/* Opens the two bridge files (fds kept at QEMU_BRIDGE_FDS); exits QEMU when it cannot. */
 void qemu_bridge_open(void);
 /* One request: sends op/arg0/arg1 (+ arg1 bytes from `out`), returns the status; the value
  * goes to *value, and on HAL_OK the payload (arg1 bytes, or `value` bytes for a stream read)
