@@ -81,6 +81,9 @@ Test(qemu_runner, eboot_on_blank_flash_restarts)
     cr_assert_eq(res.exit_code, 0x50, "exit %d sig %d bridge_error %d timeout %d console %s",
                  res.exit_code, res.term_signal, res.bridge_error, res.timed_out, res.console);
     cr_assert_gt(res.requests, 0);
+    cr_assert(strstr(res.console, "vffffffff"), "%s", res.console); /* read over the bridge */
+    fprintf(stderr, "qemu eboot blank-flash boot: %.1f ms wall, %u bridge requests\n", res.wall_ms,
+            res.requests);
     flashsim_free(fs);
 }
 
