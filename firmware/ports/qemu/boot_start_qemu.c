@@ -1,9 +1,10 @@
 /* Start-up of the otasim bootloader under QEMU. The runner plays the mask ROM: it loads the
  * bootloader image's segments from flash offset 0 and starts the CPU at the image entry
- * (boot_start). Unlike the ROM, it provides no stack: boot_start sets a1 to 0x3FFFFFF0 (where
- * eboot starts apps too; apps' DRAM segments end below it), opens the bridge, clears .bss and
- * runs one boot; no bootable app restarts, as eboot does.
- * Compiled once per mode: -DBOOT_QEMU_SAFE=0 (descriptor "eboot") or 1 ("safeboot"). */
+ * (boot_start, boot_entry_qemu.S: an assembler file, since a top-level asm block does not survive
+ * the link-time optimiser). Unlike the ROM, it provides no stack: boot_start sets a1 to 0x3FFFFFF0
+ * (where eboot starts apps too; apps' DRAM segments end below it), opens the bridge, clears .bss
+ * and runs one boot; no bootable app restarts, as eboot does. Compiled once per mode:
+ * -DBOOT_QEMU_SAFE=0 (descriptor "eboot") or 1 ("safeboot"). */
 #include <stdint.h>
 
 #include "app_desc.h"
@@ -30,9 +31,10 @@ __attribute__((section(".boot_desc"), used, aligned(4))) const app_desc_t boot_d
 };
 
 extern uint32_t _bss_start[], _bss_end[];
-void boot_start(void) __attribute__((noreturn));
+void boot_cstart(void) __attribute__((noreturn));
 
-__attribute__((noreturn, used)) static void boot_cstart(void)
+/* Called by boot_start (boot_entry_qemu.S) once the stack is set. */
+void boot_cstart(void)
 {
     for (uint32_t *p = _bss_start; p < _bss_end; p++)
         *p = 0;
@@ -43,15 +45,3 @@ __attribute__((noreturn, used)) static void boot_cstart(void)
     for (;;) {
     }
 }
-
-__asm__(".section .text.boot_start,\"ax\"\n"
-        ".global boot_start\n"
-        ".type boot_start,@function\n"
-        ".align 4\n"
-        ".literal_position\n"
-        ".literal .Lbstack, 0x3FFFFFF0\n"
-        ".literal .Lbcstart, boot_cstart\n"
-        "boot_start:\n"
-        "  l32r a1, .Lbstack\n"
-        "  l32r a0, .Lbcstart\n"
-        "  callx0 a0\n");
