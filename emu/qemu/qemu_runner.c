@@ -1,0 +1,291 @@
+/* The QEMU runner: one boot = one qemu-system-xtensa process started in a fresh temporary
+ * directory holding the two bridge FIFOs (bridge_proto.h). The runner opens both FIFOs
+ * read-write (so neither side's open blocks), polls the request FIFO and QEMU's output, and
+ * answers each request from flashsim before QEMU's CPU continues. */
+#define _GNU_SOURCE
+#include "qemu_runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge_proto.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+/* Reads exactly len bytes, waiting at most until `deadline`; false on timeout/EOF. */
+static bool read_full(int fd, void *buf, size_t len, double deadline)
+{
+    uint8_t *p = buf;
+    while (len) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int left = (int)(deadline - now_ms());
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            return false;
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static bool write_full(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static void console_add(qemu_run_result_t *res, const char *buf, size_t n)
+{
+    size_t room = sizeof res->console - 1 - res->console_len;
+    if (n > room)
+        n = room;
+    memcpy(res->console + res->console_len, buf, n);
+    res->console_len += n;
+    res->console[res->console_len] = '\0';
+}
+
+typedef struct {
+    const qemu_run_cfg_t *cfg;
+    qemu_run_result_t *res;
+    int rsp;
+    uint64_t delay_ms;
+    uint8_t *buf;
+    size_t cap;
+} server_t;
+
+static bool grow(server_t *s, size_t len)
+{
+    if (len <= s->cap)
+        return true;
+    uint8_t *b = realloc(s->buf, len);
+    if (!b)
+        return false;
+    s->buf = b;
+    s->cap = len;
+    return true;
+}
+
+/* Serves one request whose 12-byte header is in hdr. Returns false to end the boot (power cut,
+ * broken bridge). */
+static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
+{
+    flashsim_t *fs = s->cfg->fs;
+    uint32_t op = get32(hdr), a0 = get32(hdr + 4), a1 = get32(hdr + 8);
+    uint32_t status = 0u, value = 0;
+    size_t payload = 0;
+    bool has_payload = op == QB_FLASH_WRITE || op == QB_RTC_WRITE;
+    bool returns_data = op == QB_FLASH_READ || op == QB_RTC_READ;
+    /* A payload the host must take in is bounded by the largest chip; a read longer than the
+     * chip is answered HAL_ERR_RANGE (eboot on blank flash asks for 0xFFFFFFFF bytes). */
+    if (has_payload && a1 > FLASHSIM_MAX_SIZE)
+        return false;
+    if ((returns_data || op == QB_STREAM_READ) && a1 > FLASHSIM_MAX_SIZE)
+        a1 = 0, op = op == QB_STREAM_READ ? op : 0x100u;
+    if (!grow(s, a1 ? a1 : 1))
+        return false;
+    if (has_payload && !read_full(req, s->buf, a1, deadline))
+        return false;
+    flashsim_status_t fst = FLASHSIM_OK;
+    switch (op) {
+    case QB_FLASH_READ:
+        fst = flashsim_read(fs, a0, s->buf, a1);
+        payload = a1;
+        break;
+    case QB_FLASH_WRITE:
+        fst = flashsim_program(fs, a0, s->buf, a1);
+        break;
+    case QB_FLASH_ERASE:
+        fst = flashsim_erase_sector(fs, a0);
+        break;
+    case QB_FLASH_INFO:
+        value = a0 == 1 ? flashsim_size(fs) : flashsim_jedec_id(fs);
+        break;
+    case QB_RTC_READ:
+        fst = flashsim_rtc_read(fs, a0, s->buf, a1);
+        payload = a1;
+        break;
+    case QB_RTC_WRITE:
+        fst = flashsim_rtc_write(fs, a0, s->buf, a1);
+        break;
+    case QB_MILLIS:
+        value = (uint32_t)(flashsim_time_us(fs) / 1000u + s->delay_ms);
+        break;
+    case QB_DELAY:
+        s->delay_ms += a0;
+        break;
+    case QB_BOOT_MODE:
+        value = s->cfg->boot_mode ? s->cfg->boot_mode : 3u;
+        break;
+    case QB_STREAM_READ: {
+        size_t left = s->cfg->stream_len - s->res->stream_pos;
+        payload = left < a1 ? left : a1;
+        if (payload)
+            memcpy(s->buf, s->cfg->stream + s->res->stream_pos, payload);
+        s->res->stream_pos += payload;
+        value = (uint32_t)payload;
+        break;
+    }
+    case QB_PING:
+        value = a0;
+        break;
+    case 0x100u:    /* a read longer than any chip */
+        status = 2; /* HAL_ERR_RANGE */
+        break;
+    default:
+        status = 3; /* HAL_ERR_IO */
+        break;
+    }
+    s->res->requests++;
+    if (fst == FLASHSIM_ERR_POWER) {
+        s->res->power_cut = true;
+        return false;
+    }
+    if (fst != FLASHSIM_OK)
+        status = (uint32_t)fst; /* flashsim's codes are hal_status_t's */
+    uint8_t out[8];
+    put32(out, status);
+    put32(out + 4, value);
+    if (!write_full(s->rsp, out, sizeof out))
+        return false;
+    if (status == 0u && payload && !write_full(s->rsp, s->buf, payload))
+        return false;
+    return true;
+}
+
+int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    res->exit_code = -1;
+    char dir[] = "/tmp/otasim-qemu-XXXXXX";
+    if (!mkdtemp(dir)) {
+        console_add(res, "mkdtemp failed\n", 15);
+        return -1;
+    }
+    char reqp[64], rspp[64];
+    snprintf(reqp, sizeof reqp, "%s/%s", dir, QEMU_BRIDGE_REQ_PATH);
+    snprintf(rspp, sizeof rspp, "%s/%s", dir, QEMU_BRIDGE_RSP_PATH);
+    int req = -1, rsp = -1, out[2] = {-1, -1}, rc = -1;
+    pid_t pid = -1;
+    if (mkfifo(reqp, 0600) || mkfifo(rspp, 0600) || (req = open(reqp, O_RDWR | O_CLOEXEC)) < 0 ||
+        (rsp = open(rspp, O_RDWR | O_CLOEXEC)) < 0 || pipe2(out, O_CLOEXEC)) {
+        console_add(res, "bridge set-up failed\n", 21);
+        goto done;
+    }
+    char loader[4200];
+    snprintf(loader, sizeof loader, "loader,file=%s,cpu-num=0", cfg->elf);
+    double t0 = now_ms();
+    pid = fork();
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        if (chdir(dir) != 0)
+            _exit(126);
+        execl(cfg->qemu, cfg->qemu, "-M", "sim", "-cpu", "lx106", "-semihosting", "-nographic",
+              "-monitor", "none", "-device", loader, (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    out[1] = -1;
+    if (pid < 0) {
+        console_add(res, "fork failed\n", 12);
+        goto done;
+    }
+    double deadline = t0 + (cfg->timeout_ms ? cfg->timeout_ms : 10000u);
+    server_t s = {cfg, res, rsp, 0, NULL, 0};
+    bool running = true;
+    while (running) {
+        struct pollfd pfd[2] = {{out[0], POLLIN, 0}, {req, POLLIN, 0}};
+        int left = (int)(deadline - now_ms());
+        if (left <= 0 || poll(pfd, 2, left) <= 0) {
+            res->timed_out = true;
+            break;
+        }
+        if (pfd[1].revents & POLLIN) {
+            uint8_t hdr[12];
+            if (!read_full(req, hdr, sizeof hdr, deadline) || !serve(&s, req, hdr, deadline)) {
+                res->bridge_error = !res->power_cut;
+                break;
+            }
+        }
+        if (pfd[0].revents & (POLLIN | POLLHUP)) {
+            char buf[512];
+            ssize_t n = read(out[0], buf, sizeof buf);
+            if (n > 0)
+                console_add(res, buf, (size_t)n);
+            else
+                running = false; /* QEMU ended */
+        }
+    }
+    free(s.buf);
+    int st = 0;
+    if (!running && waitpid(pid, &st, 0) == pid) {
+        if (WIFEXITED(st))
+            res->exit_code = WEXITSTATUS(st);
+        else if (WIFSIGNALED(st))
+            res->term_signal = WTERMSIG(st);
+    } else {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+    }
+    /* Whatever QEMU printed before it ended. */
+    char buf[512];
+    ssize_t n;
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    while ((n = read(out[0], buf, sizeof buf)) > 0)
+        console_add(res, buf, (size_t)n);
+    res->wall_ms = now_ms() - t0;
+    rc = 0;
+done:
+    if (req >= 0)
+        close(req);
+    if (rsp >= 0)
+        close(rsp);
+    if (out[0] >= 0)
+        close(out[0]);
+    if (out[1] >= 0)
+        close(out[1]);
+    unlink(reqp);
+    unlink(rspp);
+    rmdir(dir);
+    return rc;
+}

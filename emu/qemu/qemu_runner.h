@@ -1,0 +1,42 @@
+/* emu/qemu: runs one boot of lx106 firmware under qemu-system-xtensa (-M sim -cpu lx106) and
+ * serves its flash/RTC bridge (firmware/ports/qemu/bridge_proto.h) from a flashsim device, so
+ * fault plans, traces, wear and timing are the same objects as on the native target. A power
+ * cut (flashsim reports FLASHSIM_ERR_POWER for a bridged operation) kills QEMU while the CPU
+ * waits in that operation's simcall. */
+#ifndef OTASIM_EMU_QEMU_RUNNER_H
+#define OTASIM_EMU_QEMU_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flashsim.h"
+
+typedef struct {
+    const char *qemu;      /* qemu-system-xtensa binary */
+    const char *elf;       /* lx106 ELF loaded by QEMU's generic loader (PC = its entry) */
+    flashsim_t *fs;        /* the device's flash and RTC memory */
+    uint32_t boot_mode;    /* hal_boot_mode() straps; 0 = 3 (normal flash boot) */
+    const uint8_t *stream; /* update bytes served to QB_STREAM_READ (may be NULL) */
+    size_t stream_len;
+    unsigned timeout_ms; /* wall-clock hang limit; 0 = 10 s */
+} qemu_run_cfg_t;
+
+typedef struct {
+    int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
+    bool power_cut;     /* a bridged operation hit a power cut: QEMU was killed there */
+    bool timed_out;     /* hang: the wall-clock limit passed */
+    bool bridge_error;  /* a malformed request or a broken FIFO: QEMU was killed */
+    int term_signal;    /* QEMU ended by this signal (0 = it exited) */
+    uint32_t requests;  /* bridge requests served */
+    size_t stream_pos;  /* stream bytes delivered */
+    double wall_ms;     /* fork to exit */
+    char console[8192]; /* what the firmware printed (NUL-terminated, truncated) */
+    size_t console_len;
+} qemu_run_result_t;
+
+/* One boot. Returns 0 when QEMU ran (whatever its outcome), -1 when it could not be started
+ * (message in res->console). */
+int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res);
+
+#endif

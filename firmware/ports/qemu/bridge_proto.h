@@ -1,0 +1,48 @@
+/* The flash/RTC bridge between firmware under qemu-system-xtensa and the host runner
+ * (emu/qemu/). Channel: Xtensa semihosting. QEMU 7.2's xtensa semihosting implements open,
+ * read, write and close on host files, so the firmware opens two FIFOs the runner created in
+ * QEMU's working directory ("otasim.req", firmware -> host; "otasim.rsp", host -> firmware) and
+ * speaks a request/response protocol over them. Why semihosting and not the lx60 board's UART:
+ * it needs no device model, works on `-M sim` (whose memory map holds the ESP8266's IRAM/DRAM
+ * windows), and every call is a synchronous host round trip, so the host serves each flash
+ * operation before the CPU runs one more instruction (a power cut at op N stops the CPU exactly
+ * there).
+ *
+ * Wire format, little-endian words (encoded byte by byte on the host):
+ *   request:  op, arg0, arg1, then arg1 bytes of payload for FLASH_WRITE and RTC_WRITE
+ *   response: status (hal_status_t), value, then arg1 bytes for FLASH_READ and RTC_READ
+ *             when status is HAL_OK
+ * The two guest file descriptors (QEMU 7.2 hands out 3 and then 11, so they are not assumed)
+ * are kept at QEMU_BRIDGE_FDS, the last bytes of the sim machine's sysram0, which no ESP8266
+ * image loads into: the bootloader's DRAM is overwritten by the app segments it loads, and the
+ * app keeps using the same two files. */
+#ifndef OTASIM_QEMU_BRIDGE_PROTO_H
+#define OTASIM_QEMU_BRIDGE_PROTO_H
+
+#define QEMU_BRIDGE_REQ_PATH "otasim.req"
+#define QEMU_BRIDGE_RSP_PATH "otasim.rsp"
+#define QEMU_BRIDGE_FDS 0x67FFFF00u /* uint32_t [2]: request fd, response fd */
+
+enum {
+    QB_FLASH_READ = 1,   /* arg0 addr, arg1 len */
+    QB_FLASH_WRITE = 2,  /* arg0 addr, arg1 len, payload */
+    QB_FLASH_ERASE = 3,  /* arg0 sector */
+    QB_FLASH_INFO = 4,   /* value = JEDEC id; arg0 = 1: value = real size */
+    QB_RTC_READ = 5,     /* arg0 offset, arg1 len */
+    QB_RTC_WRITE = 6,    /* arg0 offset, arg1 len, payload */
+    QB_MILLIS = 7,       /* value = virtual milliseconds */
+    QB_DELAY = 8,        /* arg0 ms */
+    QB_BOOT_MODE = 9,    /* value = boot-mode straps */
+    QB_STREAM_READ = 10, /* arg1 max len; value = bytes that follow (0 = end of stream) */
+    QB_PING = 11,        /* round-trip measurement: value = arg0 */
+};
+
+/* Exit codes of a QEMU run (semihosting exit): what ended the boot. */
+enum {
+    QB_EXIT_RESTART_SOFT = 0x50,
+    QB_EXIT_RESTART_WDT = 0x51,
+    QB_EXIT_BRIDGE_FAIL = 0x5E, /* the bridge files could not be opened */
+    QB_EXIT_POWER = 0x5F,       /* the host answered HAL_ERR_POWER: power is gone */
+};
+
+#endif

@@ -1,0 +1,102 @@
+/* emu/qemu runner: the bridge probe (firmware/ports/qemu/bridge_probe.c) under
+ * qemu-system-xtensa, served from flashsim. Paths from the environment (tests/emu/meson.build):
+ * OTASIM_QEMU, OTASIM_QEMU_PROBE, OTASIM_QEMU_EBOOT. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu_runner.h"
+
+static flashsim_t *new_fs(void)
+{
+    flashsim_config_t c = {.size = 4u * 1024u * 1024u, .seed = 1};
+    flashsim_t *fs = flashsim_new(&c);
+    cr_assert_not_null(fs);
+    return fs;
+}
+
+static qemu_run_cfg_t cfg_for(const char *elf_env, flashsim_t *fs)
+{
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .elf = getenv(elf_env), .fs = fs};
+    cr_assert_not_null(cfg.qemu);
+    cr_assert_not_null(cfg.elf);
+    return cfg;
+}
+
+Test(qemu_runner, probe_reaches_flashsim)
+{
+    flashsim_t *fs = new_fs();
+    qemu_run_cfg_t cfg = cfg_for("OTASIM_QEMU_PROBE", fs);
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0, "%s", res.console);
+    cr_assert_eq(res.exit_code, 7, "exit %d, console: %s", res.exit_code, res.console);
+    cr_assert_not(res.power_cut);
+    cr_assert(strstr(res.console, "probe ok"), "%s", res.console);
+    /* What the firmware wrote is in flashsim, byte for byte (little-endian words). */
+    uint8_t b[8];
+    flashsim_peek(fs, 0x2000, b, 8);
+    const uint8_t want[8] = {0xA5, 0x5A, 0x00, 0xFF, 0xA5, 0x5B, 0x00, 0xFF};
+    cr_assert_arr_eq(b, want, 8);
+    uint8_t r[4];
+    cr_assert_eq(flashsim_rtc_read(fs, 0x100, r, 4), FLASHSIM_OK);
+    cr_assert_eq(r[0], 0x78);
+    cr_assert_eq(r[3], 0x12);
+    cr_assert_eq(flashsim_erase_count(fs, 2), 1);
+    /* 1000 pings + the probe's 6 other requests (the misaligned read fails in the HAL). */
+    cr_assert_eq(res.requests, 1006, "requests %u", res.requests);
+    fprintf(stderr, "qemu probe: %.1f ms wall for %u bridge requests\n", res.wall_ms, res.requests);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, power_cut_kills_at_the_op)
+{
+    flashsim_t *fs = new_fs();
+    char err[128];
+    /* op 0 = the erase of sector 2, op 1 = the write: cut before the write. */
+    flashsim_plan_t *plan = flashsim_plan_parse("cut@op=1", err, sizeof err);
+    cr_assert_not_null(plan, "%s", err);
+    cr_assert_eq(flashsim_set_plan(fs, plan, 0), FLASHSIM_OK);
+    qemu_run_cfg_t cfg = cfg_for("OTASIM_QEMU_PROBE", fs);
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert(res.power_cut, "exit %d console %s", res.exit_code, res.console);
+    cr_assert_eq(res.exit_code, -1);
+    cr_assert_null(strstr(res.console, "probe ok"));
+    cr_assert_eq(flashsim_faults_unfired(fs), 0);
+    uint8_t b[4];
+    flashsim_peek(fs, 0x2000, b, 4);
+    cr_assert_eq(b[0], 0xFF, "the cut write must not have landed");
+    flashsim_plan_free(plan);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, eboot_on_blank_flash_restarts)
+{
+    /* The QEMU build of eboot, loaded as an ELF, finds no app on erased flash and restarts
+     * (exit code QB_EXIT_RESTART_SOFT = 0x50) after reading flash through the bridge. */
+    flashsim_t *fs = new_fs();
+    qemu_run_cfg_t cfg = cfg_for("OTASIM_QEMU_EBOOT", fs);
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert_eq(res.exit_code, 0x50, "exit %d sig %d bridge_error %d timeout %d console %s",
+                 res.exit_code, res.term_signal, res.bridge_error, res.timed_out, res.console);
+    cr_assert_gt(res.requests, 0);
+    cr_assert(strstr(res.console, "vffffffff"), "%s", res.console); /* read over the bridge */
+    fprintf(stderr, "qemu eboot blank-flash boot: %.1f ms wall, %u bridge requests\n", res.wall_ms,
+            res.requests);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, hang_is_detected)
+{
+    /* A program that never talks to the bridge nor exits: the smoke ELF's entry is fine, so
+     * use the probe with a 1 ms budget instead: it cannot finish 1000 round trips in it. */
+    flashsim_t *fs = new_fs();
+    qemu_run_cfg_t cfg = cfg_for("OTASIM_QEMU_PROBE", fs);
+    cfg.timeout_ms = 1;
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert(res.timed_out);
+    cr_assert_eq(res.exit_code, -1);
+    flashsim_free(fs);
+}
