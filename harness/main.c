@@ -21,6 +21,8 @@ static const otasim_command_t commands[] = {
     {"serve", "an HTTP update server for the HTTP update client (spec §5.6)", cmd_serve},
     {"upload", "upload an image to a device over the espota protocol (espota.py-compatible)",
      cmd_upload},
+    {"romloader", "a simulated ESP8266 ROM loader (download mode) on a pseudo-terminal",
+     cmd_romloader},
     {NULL, NULL, NULL},
 };
 
