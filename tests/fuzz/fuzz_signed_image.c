@@ -1,7 +1,7 @@
 /* Fuzz target: the signature trailer parser and signed-image verification
  * (firmware/core/signed_image.c).
  * fuzz-sources: firmware/core/signed_image.c firmware/core/reader.c
- * firmware/core/integrity/sha256.c firmware/core/integrity/rsa_verify.c
+ * fuzz-sources: firmware/core/integrity/sha256.c firmware/core/integrity/rsa_verify.c
  *
  * Input: byte 0 (mode), a u16 LE key length K, K bytes of a DER public key, then the signed file.
  * Checked on every input: no out-of-bounds access (ASan, exact-size buffer); the trailer split
