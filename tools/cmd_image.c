@@ -18,14 +18,15 @@ static void usage(FILE *out)
         out,
         "usage: otasim image build (--boot ELF|IMG | --app ELF|IMG | --boot X --app Y) -o OUT\n"
         "                          [--flash-mode qio|qout|dio|dout] [--flash-size 4M]\n"
-        "                          [--flash-freq 20|26|40|80]\n"
+        "                          [--flash-freq 20|26|40|80] [--pad]\n"
         "       otasim image info [--publickey PUB.pem] FILE...\n"
         "       otasim image merge --layout NAME --bin FILE.bin [--fs FS.img] -o FLASH.bin\n"
         "       otasim image synth (--app NAME --version N [--size BYTES] | --boot "
         "eboot|safeboot) -o OUT\n"
         "       otasim image gzip IN -o OUT.gz\n"
         "\n"
-        "build: --boot alone writes a bootloader image (<= 4096 B); --app alone an app\n"
+        "build: --boot alone writes a bootloader image (<= 4096 B; --pad: padded with\n"
+        "       0xAA to exactly 4096 B, the bootloader.bin of sector 0); --app alone an app\n"
         "       image; both write the .bin pair (bootloader padded with 0xAA to 4 KiB, app\n"
         "       at 0x1000, __crc_len/__crc_val filled), as elf2bin does. Defaults: dio, 4M, 40.\n"
         "info:  validates each file (image, pair, gzip, signed); exit 1 if any is invalid.\n"
@@ -98,18 +99,23 @@ static int cmd_build(int argc, char **argv)
         {"flash-mode", required_argument, 0, 'm'},
         {"flash-size", required_argument, 0, 's'},
         {"flash-freq", required_argument, 0, 'f'},
+        {"pad", no_argument, 0, 'p'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *boot = NULL, *app = NULL, *out = NULL;
+    bool pad = false;
     int mode = IMAGEKIT_DEFAULT_MODE, size = IMAGEKIT_DEFAULT_SIZE_FREQ >> 4,
         freq = IMAGEKIT_DEFAULT_SIZE_FREQ & 15;
     bool hdr_given = false;
     int c;
-    while ((c = getopt_long(argc, argv, "b:a:o:m:s:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:a:o:m:s:f:ph", opts, NULL)) != -1) {
         switch (c) {
         case 'b':
             boot = optarg;
+            break;
+        case 'p':
+            pad = true;
             break;
         case 'a':
             app = optarg;
@@ -144,6 +150,8 @@ static int cmd_build(int argc, char **argv)
         return misuse("build takes no positional arguments");
     if (!out || (!boot && !app))
         return misuse("build needs -o OUT and --boot and/or --app");
+    if (pad && (!boot || app))
+        return misuse("--pad applies to a bootloader image alone (--boot without --app)");
     imagekit_header_t hdr = {(uint8_t)mode, (uint8_t)(size << 4 | freq), 0};
     uint8_t *bimg = NULL, *aimg = NULL;
     size_t blen = 0, alen = 0;
@@ -170,6 +178,12 @@ static int cmd_build(int argc, char **argv)
             rc = write_out(out, pair, plen);
             free(pair);
         }
+    } else if (bimg && pad) {
+        /* bootloader.bin: what sits in sector 0, as the .bin pair carries it. */
+        uint8_t sector[IMAGEKIT_BOOT_SECTOR];
+        memset(sector, IMAGEKIT_BOOT_PAD, sizeof sector);
+        memcpy(sector, bimg, blen);
+        rc = write_out(out, sector, sizeof sector);
     } else {
         rc = write_out(out, bimg ? bimg : aimg, bimg ? blen : alen);
     }

@@ -68,6 +68,22 @@ static void print_checksum(const char *indent, const image_info_t *in, bool with
 }
 
 /* A bare image or a pair; returns true if valid. Prints nothing if `quiet`. */
+/* bootloader.bin: a bootloader image padded with 0xAA to exactly its 4096-byte sector, as the
+ * .bin pair carries it (only a bootloader, i.e. segment 0 in its IRAM page, is padded so). */
+static bool padded_boot_sector(const uint8_t *buf, size_t len, size_t img_len)
+{
+    if (len != IMAGEKIT_BOOT_SECTOR || img_len >= len || img_len < 16)
+        return false;
+    uint32_t load = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |
+                    (uint32_t)buf[11] << 24;
+    if ((load & 0xFFFFF000u) != 0x4010F000u)
+        return false;
+    for (size_t i = img_len; i < len; i++)
+        if (buf[i] != IMAGEKIT_BOOT_PAD)
+            return false;
+    return true;
+}
+
 static bool describe_image(const uint8_t *buf, size_t len, bool quiet, const char **why)
 {
     static image_pair_info_t pi;
@@ -116,7 +132,8 @@ static bool describe_image(const uint8_t *buf, size_t len, bool quiet, const cha
     }
     image_info_t in;
     image_status_t st = image_parse_buffer(buf, len, IMAGE_PARSE_CHECKSUM, &in);
-    if (st == IMAGE_OK && in.length != len) {
+    bool padded = st == IMAGE_OK && padded_boot_sector(buf, len, in.length);
+    if (st == IMAGE_OK && in.length != len && !padded) {
         *why = "bytes after the end of the image";
         st = IMAGE_ERR_TRUNCATED;
     } else if (st != IMAGE_OK) {
@@ -129,6 +146,9 @@ static bool describe_image(const uint8_t *buf, size_t len, bool quiet, const cha
         print_header("    ", &in, in.length != 0);
     if (in.checksum_checked)
         print_checksum("    ", &in, false);
+    if (padded)
+        printf("    padding: %zu bytes of 0x%02X to the %u-byte bootloader sector\n",
+               len - in.length, IMAGEKIT_BOOT_PAD, IMAGEKIT_BOOT_SECTOR);
     app_desc_t d;
     if (in.segment_count && in.segments[0].load_addr == IMAGE_IROM_ADDR &&
         in.segments[0].length >= 8 + sizeof(app_desc_t) &&

@@ -38,6 +38,16 @@ expect_out "descriptor: basic@1"; expect_out "boot descriptor: safeboot@1"; expe
 expect_out "flash QIO"; expect_out "size 1024K"; expect_out "freq 80 MHz"; expect_out "signed: no"
 expect 2 "build bad mode" "$O" image build --boot "$T/b.img" --app "$T/a.img" --flash-mode fast -o "$T/x.bin"
 expect 2 "build no out" "$O" image build --boot "$T/b.img"
+# bootloader.bin: --pad writes sector 0 as the pair carries it; info accepts 0xAA padding only.
+expect 0 "build padded boot" "$O" image build --boot "$T/b.img" --pad -o "$T/bl.bin"
+[ "$(stat -c %s "$T/bl.bin")" = 4096 ] || fail "padded bootloader is not 4096 bytes"
+expect 0 "build default pair" "$O" image build --boot "$T/b.img" --app "$T/a.img" -o "$T/pd.bin"
+head -c 4096 "$T/pd.bin" | cmp -s - "$T/bl.bin" || fail "padded bootloader differs from the pair's sector 0"
+expect 0 "info padded boot" "$O" image info "$T/bl.bin"
+expect_out "padding: .* 0xAA"; expect_out "boot descriptor: safeboot@1"
+cp "$T/bl.bin" "$T/bl-bad.bin"; printf '\377' | dd of="$T/bl-bad.bin" bs=1 seek=4095 conv=notrunc 2>/dev/null
+expect 1 "info padding not 0xAA" "$O" image info "$T/bl-bad.bin"; expect_msg "bytes after the end"
+expect 2 "pad with app" "$O" image build --boot "$T/b.img" --app "$T/a.img" --pad -o "$T/x.bin"
 expect 1 "build missing input" "$O" image build --boot "$T/none.img" -o "$T/x.bin"
 expect_msg "none.img"
 head -c 100 "$T/a.img" >"$T/trunc.img"

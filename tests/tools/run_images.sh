@@ -36,9 +36,20 @@ for v in 1 2; do
     gunzip -c "$D/$s.bin.gz" | cmp -s - "$D/$s.bin" || fail "$s.bin.gz is not gzip of $s.bin"
 done
 cmp -s "$D/basic-v1.bin" "$D/basic-v2.bin" && fail "v1 and v2 are identical"
-[ "$(stat -c %s "$D/flash-4m2m.bin")" = 4194304 ] || fail "flash-4m2m.bin is not 4 MiB"
 n=$(stat -c %s "$D/basic-v1.bin")
-head -c "$n" "$D/flash-4m2m.bin" | cmp -s - "$D/basic-v1.bin" || fail "flash-4m2m.bin does not start with basic-v1.bin"
+for lf in 4m2m:4194304 4m1m:4194304 1m64:1048576; do
+    f=flash-${lf%%:*}.bin
+    [ "$(stat -c %s "$D/$f")" = "${lf#*:}" ] || fail "$f is not ${lf#*:} bytes"
+    head -c "$n" "$D/$f" | cmp -s - "$D/basic-v1.bin" || fail "$f does not start with basic-v1.bin"
+done
+# bootloader.bin: exactly one sector, a bootloader image of the build padded with 0xAA (meson
+# picks eboot while the safe one is synthesized: filler would brick a real board).
+[ "$(stat -c %s "$D/bootloader.bin")" = 4096 ] || fail "bootloader.bin is not 4096 bytes"
+info bootloader.bin; has bootloader.bin "padding: .* 0xAA"
+bl=$(grep -o "boot descriptor: [a-z]*@" "$D/.info.out" | sed 's/.*: //; s/@//')
+case $bl in eboot) img=boot-eboot.img ;; safeboot) img=boot-safe.img ;; *) img=; fail "bootloader.bin: no boot descriptor" ;; esac
+[ -z "$img" ] || head -c "$(stat -c %s "$D/$img")" "$D/bootloader.bin" | cmp -s - "$D/$img" \
+    || fail "bootloader.bin is not $img padded"
 rm -f "$D/.info.out"
 [ "$fails" = 0 ] && echo "all image checks passed" && exit 0
 exit 1
