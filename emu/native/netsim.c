@@ -24,6 +24,7 @@
 typedef struct frame {
     uint16_t len;
     uint8_t *data;
+    int64_t release_us; /* not delivered before (latency, bandwidth faults) */
 } frame_t;
 
 typedef struct queue {
@@ -46,6 +47,8 @@ struct netsim {
     struct pollfd pfd[MAX_POLL];
     int npfd;
     uint64_t out_frames, in_frames;
+    bool faulty;
+    netfault_t faults;
 };
 
 static bool lwip_ready;
@@ -57,7 +60,7 @@ static int64_t now_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static bool enqueue(queue_t *q, const void *data, size_t len)
+static bool enqueue_at(queue_t *q, const void *data, size_t len, int64_t release_us)
 {
     if (q->count == QUEUE_MAX || len > 0xFFFF)
         return false; /* dropped: TCP retransmits, as on a congested link */
@@ -67,8 +70,35 @@ static bool enqueue(queue_t *q, const void *data, size_t len)
         return false;
     memcpy(f->data, data, len);
     f->len = (uint16_t)len;
+    f->release_us = release_us;
     q->count++;
     return true;
+}
+
+typedef struct emit_ctx {
+    queue_t *q;
+} emit_ctx_t;
+
+static void fault_emit(void *opaque, const uint8_t *frame, size_t len, int64_t release_us)
+{
+    enqueue_at(((emit_ctx_t *)opaque)->q, frame, len, release_us);
+}
+
+/* Queues a frame, through the fault filter when faults are set (it may copy, delay, rewrite or
+ * drop it). */
+static void enqueue(netsim_t *n, netfault_dir_t dir, const void *data, size_t len)
+{
+    queue_t *q = dir == NETFAULT_TO_DEV ? &n->to_dev : &n->to_host;
+    if (!n->faulty) {
+        enqueue_at(q, data, len, 0);
+        return;
+    }
+    uint8_t buf[2048];
+    if (len > sizeof(buf))
+        return; /* larger than any frame of a 1500-byte MTU */
+    memcpy(buf, data, len);
+    emit_ctx_t ctx = {q};
+    netfault_frame(&n->faults, dir, buf, len, now_ns() / 1000, fault_emit, &ctx);
 }
 
 /* ---- slirp side ---- */
@@ -76,7 +106,7 @@ static bool enqueue(queue_t *q, const void *data, size_t len)
 static ssize_t slirp_send(const void *buf, size_t len, void *opaque)
 {
     netsim_t *n = opaque;
-    enqueue(&n->to_dev, buf, len);
+    enqueue(n, NETFAULT_TO_DEV, buf, len);
     return (ssize_t)len;
 }
 
@@ -186,7 +216,7 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
     if (p->tot_len > sizeof(buf))
         return ERR_BUF;
     pbuf_copy_partial(p, buf, p->tot_len, 0);
-    enqueue(&n->to_host, buf, p->tot_len);
+    enqueue(n, NETFAULT_TO_HOST, buf, p->tot_len);
     return ERR_OK;
 }
 
@@ -269,11 +299,17 @@ bool netsim_forward(netsim_t *n, bool udp, uint16_t host_port, uint16_t guest_po
     return slirp_add_hostfwd(n->slirp, udp, host, host_port, guest, guest_port) == 0;
 }
 
-/* Hands the queued frames over; returns how many moved. */
+static bool due(const queue_t *q, int64_t now_us)
+{
+    return q->count && q->f[q->head].release_us <= now_us;
+}
+
+/* Hands the queued frames that are due over; returns how many moved. */
 static size_t deliver(netsim_t *n)
 {
     size_t moved = 0;
-    while (n->to_host.count) {
+    int64_t now_us = now_ns() / 1000;
+    while (due(&n->to_host, now_us)) {
         frame_t f = n->to_host.f[n->to_host.head];
         n->to_host.head = (n->to_host.head + 1) % QUEUE_MAX;
         n->to_host.count--;
@@ -282,7 +318,7 @@ static size_t deliver(netsim_t *n)
         n->out_frames++;
         moved++;
     }
-    while (n->to_dev.count) {
+    while (due(&n->to_dev, now_us)) {
         frame_t f = n->to_dev.f[n->to_dev.head];
         n->to_dev.head = (n->to_dev.head + 1) % QUEUE_MAX;
         n->to_dev.count--;
@@ -306,6 +342,15 @@ void netsim_poll(netsim_t *n, int timeout_ms)
         timeout_ms = 0;
     uint32_t t = timeout_ms < 0 ? UINT32_MAX : (uint32_t)timeout_ms;
     int64_t now_ms = now_ns() / 1000000;
+    /* Delayed frames: wake up when the first one is due. */
+    for (int d = 0; d < 2; d++) {
+        const queue_t *q = d ? &n->to_host : &n->to_dev;
+        if (q->count) {
+            int64_t w = (q->f[q->head].release_us + 999) / 1000 - now_ms;
+            if (w < (int64_t)t)
+                t = w < 0 ? 0 : (uint32_t)w;
+        }
+    }
     for (int i = 0; i < MAX_TIMERS; i++)
         if (n->timers[i].used && n->timers[i].armed) {
             int64_t d = n->timers[i].expire_ms - now_ms;
@@ -332,4 +377,17 @@ void netsim_counts(const netsim_t *n, uint64_t *out_frames, uint64_t *in_frames)
 {
     *out_frames = n->out_frames;
     *in_frames = n->in_frames;
+}
+
+void netsim_set_faults(netsim_t *n, const netfault_cfg_t *cfg)
+{
+    n->faulty = cfg != NULL;
+    if (cfg)
+        netfault_init(&n->faults, cfg);
+}
+
+netfault_stats_t netsim_fault_stats(const netsim_t *n)
+{
+    netfault_stats_t none = {0};
+    return n->faulty ? n->faults.st : none;
 }

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "netfault.h"
+
 typedef struct netsim netsim_t;
 
 /* A network with the device's MAC (NULL: 02:00:00:00:00:01). NULL on failure (message on
@@ -29,6 +31,11 @@ bool netsim_forward(netsim_t *n, bool udp, uint16_t host_port, uint16_t guest_po
 /* One turn of the event loop: waits up to timeout_ms for host sockets, runs slirp's and lwIP's
  * timers, and delivers the queued frames both ways. */
 void netsim_poll(netsim_t *n, int timeout_ms);
+
+/* Network faults (netfault.h) on every frame from now on; NULL: none. */
+void netsim_set_faults(netsim_t *n, const netfault_cfg_t *cfg);
+/* What the faults did so far (all zero without faults). */
+netfault_stats_t netsim_fault_stats(const netsim_t *n);
 
 /* Frames moved so far (device -> host, host -> device). */
 void netsim_counts(const netsim_t *n, uint64_t *out_frames, uint64_t *in_frames);

@@ -19,6 +19,10 @@
 #include "updater_util.h"
 
 static char dir[] = "/tmp/otasim-net-XXXXXX";
+/* Network faults for the next run() (netfault.h syntax), NULL: none. */
+static const char *faults;
+/* The device's receive timeout for the next run() (0: the default, 1000 ms as the original). */
+static uint32_t rx_timeout_ms;
 static char file[300];
 
 static unsigned free_udp_port(void)
@@ -44,6 +48,7 @@ typedef struct run {
     bool finished, ok;
     double seconds;
     char out[4096];
+    netfault_stats_t faults;
 } run_t;
 
 /* Device + network in this process, the uploader in a child. */
@@ -58,9 +63,17 @@ static run_t run(tdev_t *dev, const char *password, const uint8_t *data, size_t 
     fclose(f);
     netsim_t *n = netsim_new(NULL);
     cr_assert_not_null(n);
+    if (faults) {
+        netfault_cfg_t fc;
+        char err[200];
+        cr_assert(netfault_parse(faults, &fc, err, sizeof(err)), "%s", err);
+        netsim_set_faults(n, &fc);
+    }
     espota_config_t cfg;
     espota_default_config(&cfg);
     cfg.password = password;
+    if (rx_timeout_ms)
+        cfg.receive_timeout_ms = rx_timeout_ms;
     cfg.updater = &dev->up;
     cfg.layout = &dev->layout;
     espota_t ota;
@@ -110,6 +123,7 @@ static run_t run(tdev_t *dev, const char *password, const uint8_t *data, size_t 
     ssize_t k = read(pfd[0], r.out, sizeof(r.out) - 1);
     r.out[k > 0 ? k : 0] = 0;
     close(pfd[0]);
+    r.faults = netsim_fault_stats(n);
     espota_lwip_stop(g);
     netsim_free(n);
     unlink(file);
@@ -167,5 +181,79 @@ Test(espota_net, wrong_password_writes_nothing)
     cr_expect(strstr(r.out, "Authentication Failed"), "%s", r.out);
     cr_expect_eq(flashsim_op_count(dev->fs), ops, "flash was touched");
     free(img);
+    tdev_free(dev);
+}
+
+/* The data connection is reset at 50 %: the uploader fails, the device's responder ends the
+ * update as failed with no boot command; the next upload (no faults) goes through. */
+Test(espota_net, drop_at_half_keeps_the_old_app_and_the_next_upload_succeeds)
+{
+    tdev_t *dev = new_dev();
+    size_t len;
+    uint8_t *img = uu_small_pair(2, 0x40, 23, &len);
+    char spec[64];
+    snprintf(spec, sizeof(spec), "drop=%zu", len / 2);
+    faults = spec;
+    run_t r = run(dev, NULL, img, len, "");
+    faults = NULL;
+    cr_expect_neq(r.upload_rc, 0, "the upload survived a reset: %s", r.out);
+    cr_expect(r.faults.reset_sent, "the fault did not fire");
+    cr_expect_eq(r.faults.delivered_data, len / 2);
+    cr_expect(r.finished && !r.ok, "the device did not end the update as failed");
+    cr_expect_not(uu_read_cmd(dev).valid, "a boot command after a dropped upload");
+    strcpy(dir, "/tmp/otasim-net-XXXXXX");
+    r = run(dev, NULL, img, len, "");
+    cr_expect_eq(r.upload_rc, 0, "the next upload failed: %s", r.out);
+    cr_expect(uu_read_cmd(dev).valid, "no copy command after the good upload");
+    free(img);
+    tdev_free(dev);
+}
+
+/* The connection stays open and silent at 50 %: the device's receive timeout (the original
+ * hangs here) ends the update as failed within seconds, with no boot command. */
+Test(espota_net, stall_at_half_times_out_instead_of_hanging)
+{
+    tdev_t *dev = new_dev();
+    size_t len;
+    uint8_t *img = uu_small_pair(2, 0x40, 24, &len);
+    char spec[64];
+    snprintf(spec, sizeof(spec), "stall=%zu", len / 2);
+    faults = spec;
+    run_t r = run(dev, NULL, img, len, "");
+    faults = NULL;
+    cr_expect(r.faults.stall_active, "the fault did not fire");
+    cr_expect(r.finished && !r.ok, "the device did not time out (finished %d)", r.finished);
+    cr_expect_neq(r.upload_rc, 0, "%s", r.out);
+    cr_expect_not(uu_read_cmd(dev).valid, "a boot command after a stalled upload");
+    cr_expect_lt(r.seconds, 20.0, "took %.1f s", r.seconds);
+    free(img);
+    tdev_free(dev);
+}
+
+/* Loss, latency and a bandwidth cap on both directions: TCP recovers and the filesystem image
+ * lands byte for byte, and the cap shows in the time taken. slirp's TCP retransmits a lost
+ * frame after its minimum RTO of about 1 s, as long as the original's 1000 ms receive timeout,
+ * so the device here waits 5 s (with 1000 ms a lost data frame often ends the update with
+ * ERROR[6] Stream Read Timeout — on a real board Wi-Fi's link-layer retries hide most loss). */
+Test(espota_net, lossy_slow_link_still_delivers_every_byte, .timeout = 60)
+{
+    tdev_t *dev = new_dev();
+    size_t len = 64u << 10;
+    uint8_t *fs = uu_pattern(len, 78);
+    faults = "loss=1%,latency=2ms,bw=1M,seed=5";
+    rx_timeout_ms = 5000;
+    run_t r = run(dev, NULL, fs, len, "-s");
+    faults = NULL;
+    rx_timeout_ms = 0;
+    cr_expect_eq(r.upload_rc, 0, "%s", r.out);
+    cr_expect_gt(r.faults.lost, 0, "no frame was lost");
+    uint8_t *back = malloc(len);
+    flashsim_peek(dev->fs, dev->layout.fs_start, back, (uint32_t)len);
+    cr_expect_eq(memcmp(back, fs, len), 0, "the FS area differs from the upload");
+    cr_expect_gt(r.seconds, (double)len / 1e6, "faster than the 1 MB/s cap: %.3f s", r.seconds);
+    cr_log_info("64 KiB over loss=1%%,latency=2ms,bw=1M: %.2f s, %llu frames lost", r.seconds,
+                (unsigned long long)r.faults.lost);
+    free(back);
+    free(fs);
     tdev_free(dev);
 }
