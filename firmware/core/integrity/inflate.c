@@ -106,20 +106,20 @@ static int decode(inflate_state_t *st, const uint16_t *count, const uint16_t *sy
     return -1;
 }
 
-/* Canonical code from lengths. Returns 0 for a complete code (or no codes at all), > 0 for an
- * incomplete one, < 0 for an over-subscribed one. */
-static int build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsigned n)
+/* Canonical code from lengths. A code must be complete, except that no codes at all are
+ * allowed, and, when `single_ok`, a single one-bit code (RFC 1951 3.2.7, as zlib does for the
+ * literal/length and distance codes); over-subscribed codes are refused. */
+static bool build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsigned n,
+                  bool single_ok)
 {
     memset(count, 0, (MAX_BITS + 1) * sizeof count[0]);
     for (unsigned s = 0; s < n; s++)
         count[length[s]]++;
-    if (count[0] == n)
-        return 0;
     int left = 1;
     for (unsigned len = 1; len <= MAX_BITS; len++) {
         left = (left << 1) - count[len];
         if (left < 0)
-            return left;
+            return false;
     }
     /* Symbols sorted by code length, then by value (a plain scan: 15 passes cost less code
      * than an offsets table, and a table is built once per block). */
@@ -128,20 +128,15 @@ static int build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsig
         for (unsigned s = 0; s < n; s++)
             if (length[s] == len)
                 symbol[idx++] = (uint16_t)s;
-    return left;
+    return left == 0 || count[0] == n || (single_ok && count[0] + count[1] == n);
 }
 
-/* Literal/length and distance codes from p->lengths (nlen + ndist entries). An incomplete code
- * is only allowed when it is a single one-bit code (RFC 1951 3.2.7, as zlib does). */
+/* Literal/length and distance codes from p->lengths (nlen + ndist entries); the literal/length
+ * code must have an end-of-block code. */
 static bool build_codes(priv_t *p, unsigned nlen, unsigned ndist)
 {
-    if (p->lengths[256] == 0) /* no end-of-block code */
-        return false;
-    int err = build(p->lencnt, p->lensym, p->lengths, nlen);
-    if (err < 0 || (err > 0 && nlen != (unsigned)p->lencnt[0] + p->lencnt[1]))
-        return false;
-    err = build(p->distcnt, p->distsym, p->lengths + nlen, ndist);
-    return !(err < 0 || (err > 0 && ndist != (unsigned)p->distcnt[0] + p->distcnt[1]));
+    return p->lengths[256] != 0 && build(p->lencnt, p->lensym, p->lengths, nlen, true) &&
+           build(p->distcnt, p->distsym, p->lengths + nlen, ndist, true);
 }
 
 static void fixed_codes(priv_t *p)
@@ -169,7 +164,7 @@ static bool dynamic_codes(inflate_state_t *st)
     for (unsigned i = 0; i < ncode; i++)
         p->lengths[order[i]] = (uint8_t)bits(st, 3);
     /* The code-length code goes in the literal tables for now; it must be complete. */
-    if (build(p->lencnt, p->lensym, p->lengths, 19) != 0)
+    if (!build(p->lencnt, p->lensym, p->lengths, 19, false))
         return false;
     unsigned i = 0;
     while (i < nlen + ndist) {
