@@ -23,10 +23,13 @@ enum {
     SAFE_BAD_STASH = 15,    /* the stashed sector 0 does not read back */
 };
 
-static journal_t jn;
-/* The update being checked or copied, and the running CRC, for the sector callbacks. */
-static journal_rec_t *cur;
-static uint32_t crc_acc;
+/* The mode's state in one place (one base address for the code to load). */
+static struct safe_state {
+    journal_t jn;
+    journal_rec_t *cur; /* the update being checked or copied, for the sector callbacks */
+    uint32_t crc;       /* the callbacks' running CRC */
+    uint32_t start;     /* the first sector copy() writes */
+} S;
 
 static void put_code(const char *tag, uint32_t code)
 {
@@ -40,7 +43,7 @@ static int record(journal_rec_t *r)
 {
     if (BOOT_IS_MUTANT(NO_JOURNAL))
         return 0;
-    return journal_append(&jn, r) == HAL_OK ? 0 : BOOT_CP_WRITE;
+    return journal_append(&S.jn, r) == HAL_OK ? 0 : BOOT_CP_WRITE;
 }
 
 /* Read the sector at `addr` into boot_buf2: 0 when it equals boot_buf, 1 when it differs,
@@ -81,7 +84,7 @@ static int each_sector(uint32_t src, uint32_t size, bool gzip, uint32_t k, boot_
 static int crc_sector(uint32_t k)
 {
     (void)k;
-    crc_acc = crc32_gzip(crc_acc, boot_buf, BOOT_SECTOR);
+    S.crc = crc32_gzip(S.crc, boot_buf, BOOT_SECTOR);
     return 0;
 }
 
@@ -122,7 +125,7 @@ static bool pair_valid(const journal_rec_t *r)
  * back). */
 static int check_sector(uint32_t k)
 {
-    journal_rec_t *r = cur;
+    journal_rec_t *r = S.cur;
     bool sketch = r->dst == 0;
     if (sketch && k < 2u && boot_buf[0] != IMAGE_MAGIC && !BOOT_IS_MUTANT(SKIP_CHECK))
         return (r->flags & JOURNAL_F_GZIP) ? SAFE_BAD_GZIP : SAFE_BAD_IMAGE;
@@ -133,7 +136,7 @@ static int check_sector(uint32_t k)
         if (c < 0)
             return BOOT_CP_READ;
         if (c > 0) {
-            uint32_t at = journal_stash_addr(jn.base);
+            uint32_t at = journal_stash_addr(S.jn.base);
             if (boot_write_sector(at, boot_buf) != 0 || compare_sector(at) != 0)
                 return SAFE_BAD_STASH;
             r->flags |= JOURNAL_F_STASH;
@@ -155,20 +158,20 @@ static int check_stage(journal_rec_t *r)
     r->flags = gzip ? JOURNAL_F_GZIP : 0u;
     if (!gzip && r->dst == 0 && !BOOT_IS_MUTANT(SKIP_CHECK) && !pair_valid(r))
         return SAFE_BAD_IMAGE;
-    cur = r;
-    crc_acc = 0;
+    S.cur = r;
+    S.crc = 0;
     r->out_len = 0;
     int p = each_sector(r->src, r->size, gzip, 0, check_sector);
     if (p != 0)
         return p;
     if (r->out_len == 0)
         return SAFE_BAD_GZIP;
-    r->out_crc = crc_acc;
+    r->out_crc = S.crc;
     uint32_t src_end = r->src + ((r->size + BOOT_SECTOR - 1u) & ~(BOOT_SECTOR - 1u));
     uint32_t dst_end = r->dst + r->out_len;
-    uint32_t jn_end = jn.base + JOURNAL_AREA_SIZE;
+    uint32_t jn_end = S.jn.base + JOURNAL_AREA_SIZE;
     if (r->out_len > flash || dst_end > flash || dst_end < r->dst ||
-        (r->dst < jn_end && dst_end > jn.base) || (r->src < jn_end && src_end > jn.base) ||
+        (r->dst < jn_end && dst_end > S.jn.base) || (r->src < jn_end && src_end > S.jn.base) ||
         (r->dst > r->src && r->dst < src_end))
         return SAFE_BAD_RANGE;
     if (r->dst < r->src && dst_end > r->src) {
@@ -198,16 +201,13 @@ static int put_sector(uint32_t addr)
     return compare_sector(addr) != 0 ? BOOT_CP_WRITE : 0;
 }
 
-/* The first sector copy() writes. */
-static uint32_t cp_start;
-
 /* Sector callback of copy(). */
 static int copy_sector(uint32_t k)
 {
-    journal_rec_t *r = cur;
+    journal_rec_t *r = S.cur;
     if (k >= r->out_len / BOOT_SECTOR)
         return BOOT_CP_INFLATE; /* more than the check saw */
-    if (k < cp_start)
+    if (k < S.start)
         return 0;
     /* Before overwriting a source sector a resume from the recorded progress would still
      * read, move the recorded progress up to k (everything below k is done). Source sector
@@ -228,11 +228,11 @@ static int copy(journal_rec_t *r)
     bool gzip = (r->flags & JOURNAL_F_GZIP) != 0;
     /* Sector 0 of a sketch update is handled last (from the stash, if it changes). */
     uint32_t first = r->dst == 0 ? 1u : 0u;
-    cp_start = first;
+    S.start = first;
     if ((r->flags & JOURNAL_F_OVERLAP) && r->progress > first)
-        cp_start = r->progress;
-    cur = r;
-    int e = each_sector(r->src, r->size, gzip, gzip ? 0u : cp_start, copy_sector);
+        S.start = r->progress;
+    S.cur = r;
+    int e = each_sector(r->src, r->size, gzip, gzip ? 0u : S.start, copy_sector);
     if (e != 0)
         return e;
     if (gzip && boot_gz.k != r->out_len / BOOT_SECTOR)
@@ -243,7 +243,7 @@ static int copy(journal_rec_t *r)
         boot_putc('B'); /* sector 0 unchanged: skipped, as eboot reports it */
         return 0;
     }
-    if (hal_flash_read(journal_stash_addr(jn.base), boot_buf, BOOT_SECTOR) != HAL_OK ||
+    if (hal_flash_read(journal_stash_addr(S.jn.base), boot_buf, BOOT_SECTOR) != HAL_OK ||
         crc32_gzip(0, boot_buf, BOOT_SECTOR) != r->boot_crc)
         return SAFE_BAD_STASH;
     return put_sector(0);
@@ -252,11 +252,11 @@ static int copy(journal_rec_t *r)
 /* The destination against the CRC computed before the copy. */
 static int verify_dest(const journal_rec_t *r)
 {
-    crc_acc = 0;
+    S.crc = 0;
     int p = each_sector(r->dst, r->out_len, false, 0, crc_sector);
     if (p != 0)
         return p;
-    return crc_acc == r->out_crc ? 0 : BOOT_CP_VERIFY;
+    return S.crc == r->out_crc ? 0 : BOOT_CP_VERIFY;
 }
 
 /* Run (or resume) the update of record `r` to its end. Returns 0 when the new image is in
@@ -299,18 +299,18 @@ int boot_safe(void)
     /* journal_open() sets every field; when it fails (or for the no-journal mutant) the
      * journal is empty and appends go to log sector 0 slot 0 of the area. */
     uint32_t base = journal_area(hal_flash_real_size());
-    if (BOOT_IS_MUTANT(NO_JOURNAL) || journal_open(&jn, base) != HAL_OK) {
-        memset(&jn, 0, sizeof(jn));
-        jn.base = base;
+    if (BOOT_IS_MUTANT(NO_JOURNAL) || journal_open(&S.jn, base) != HAL_OK) {
+        memset(&S.jn, 0, sizeof(S.jn));
+        S.jn.base = base;
     }
-    put_code("s:", jn.have ? jn.last.state : 0u);
+    put_code("s:", S.jn.have ? S.jn.last.state : 0u);
 
     uint32_t load = 0;
-    journal_rec_t r = jn.last;
-    if (journal_active(&jn)) {
+    journal_rec_t r = S.jn.last;
+    if (journal_active(&S.jn)) {
         run_update(&r);
     } else if (valid && cmd.action == BOOT_CMD_COPY_RAW) {
-        if (jn.have && r.src == cmd.args[0] && r.dst == cmd.args[1] && r.size == cmd.args[2]) {
+        if (S.jn.have && r.src == cmd.args[0] && r.dst == cmd.args[1] && r.size == cmd.args[2]) {
             boot_puts("=\n"); /* finished before the reboot cleared the command */
         } else {
             memset(&r, 0, sizeof(r));
