@@ -82,13 +82,12 @@ int boot_load_app(uint32_t pair_base)
         if (hal_flash_read(pos, seg, sizeof(seg)) != HAL_OK)
             return 2;
         pos += IMAGE_SEGMENT_HEADER_LEN;
-        uint32_t addr = le32_load((const uint8_t *)&seg[0]);
-        uint32_t len = le32_load((const uint8_t *)&seg[1]);
+        uint32_t addr = seg[0], len = seg[1]; /* little-endian words (boot_internal.h) */
         if (image_segment_loaded_by_eboot(addr) && boot_port_load_segment(addr, pos, len) != HAL_OK)
             return 3;
         pos += len;
     }
-    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, le32_load(h + 4));
+    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, hdr[1]);
 }
 
 boot_gunzip_t boot_gz;

@@ -12,6 +12,12 @@
 
 #define BOOT_SECTOR HAL_FLASH_SECTOR_SIZE
 
+/* The bootloader reads flash words into uint32_t as they are (image headers, the pair's CRC
+ * words): every target it runs on is little-endian, like the flash formats. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the bootloader takes flash words as little-endian"
+#endif
+
 /* eboot's copy_raw result codes (spec §3.4). */
 enum {
     BOOT_CP_OK = 0,

@@ -97,8 +97,11 @@ static int crc_sector(uint32_t k)
  * staged, passes 1..4 as each of the four modes. */
 static bool pair_valid(const journal_rec_t *r)
 {
-    uint32_t len = boot_flash_le32(r->src + IMAGE_CRC_LEN_OFFSET);
-    uint32_t val = boot_flash_le32(r->src + IMAGE_CRC_VAL_OFFSET);
+    _Static_assert(IMAGE_CRC_VAL_OFFSET == IMAGE_CRC_LEN_OFFSET + 4u, "two adjacent words");
+    uint32_t w[2]; /* __crc_len, __crc_val */
+    if (hal_flash_read(r->src + IMAGE_CRC_LEN_OFFSET, w, 8) != HAL_OK)
+        return false;
+    uint32_t len = w[0], val = w[1];
     if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > r->size || (len & 3u) != 0)
         return false;
     for (uint32_t pass = 0; pass < 5u; pass++) {
