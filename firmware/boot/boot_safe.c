@@ -4,6 +4,7 @@
  * destructive write; a changed sector 0 is stashed first and written last; a copy whose
  * destination overwrites its own source records its progress before it destroys a source
  * sector a resumed copy would need; the destination is verified against the CRC at the end. */
+#include <stddef.h>
 #include <string.h>
 
 #include "boot_internal.h"
@@ -22,6 +23,9 @@ enum {
                                the source from below */
     SAFE_BAD_STASH = 15,    /* the stashed sector 0 does not read back */
 };
+
+_Static_assert(offsetof(journal_rec_t, size) == offsetof(journal_rec_t, src) + 8u,
+               "src, dst, size are consecutive words, like the command's args[0..2]");
 
 /* The mode's state in one place (one base address for the code to load). */
 static struct safe_state {
@@ -313,14 +317,13 @@ int boot_safe(void)
     if (journal_active(&S.jn)) {
         run_update(&r);
     } else if (valid && cmd.action == BOOT_CMD_COPY_RAW) {
-        if (S.jn.have && r.src == cmd.args[0] && r.dst == cmd.args[1] && r.size == cmd.args[2]) {
+        /* src, dst, size are three consecutive words in both (one compare, one copy). */
+        if (S.jn.have && memcmp(&r.src, cmd.args, 12) == 0) {
             boot_puts("=\n"); /* finished before the reboot cleared the command */
         } else {
             memset(&r, 0, sizeof(r));
             r.state = JOURNAL_PENDING;
-            r.src = cmd.args[0];
-            r.dst = cmd.args[1];
-            r.size = cmd.args[2];
+            memcpy(&r.src, cmd.args, 12);
             if (record(&r) == 0)
                 run_update(&r);
         }
