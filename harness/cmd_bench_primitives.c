@@ -199,21 +199,23 @@ static int32_t mem_read(void *ctx, uint8_t *buf, uint32_t cap)
     return (int32_t)n;
 }
 
+static int mem_write(void *ctx, const uint8_t *data, uint32_t len)
+{
+    inflate_job_t *j = ctx;
+    if (len > j->cap - j->out_len)
+        return 1;
+    memcpy(j->out + j->out_len, data, len);
+    j->out_len += len;
+    return 0;
+}
+
 static void ours_inflate(void *c)
 {
     static inflate_state_t st;
     inflate_job_t *j = c;
     j->pos = 0;
     j->out_len = 0;
-    inflate_init(&st, INFLATE_FORMAT_GZIP, mem_read, j);
-    inflate_status_t s;
-    do {
-        uint32_t got = 0;
-        uint32_t room = (uint32_t)(j->cap - j->out_len);
-        s = inflate_read(&st, j->out + j->out_len, room < 4096 ? room : 4096, &got);
-        j->out_len += got;
-    } while (s == INFLATE_OK && j->out_len < j->cap);
-    j->ok = s == INFLATE_DONE;
+    j->ok = inflate_run(&st, INFLATE_FORMAT_GZIP, mem_read, mem_write, j) == INFLATE_DONE;
 }
 
 static void lib_inflate(void *c)

@@ -1,6 +1,8 @@
-/* boot_main() and what both modes share: console output, the app loader, flash input for the
- * inflater, the gzip header and sector writes. */
+/* boot_main() and what both modes share: console output, the app loader, the inflater run
+ * from flash sector by sector, and sector writes. */
 #include "boot.h"
+
+#include <string.h>
 
 #include "boot_internal.h"
 #include "boot_port.h"
@@ -80,28 +82,49 @@ int boot_load_app(uint32_t pair_base)
         if (hal_flash_read(pos, seg, sizeof(seg)) != HAL_OK)
             return 2;
         pos += IMAGE_SEGMENT_HEADER_LEN;
-        uint32_t addr = le32_load((const uint8_t *)&seg[0]);
-        uint32_t len = le32_load((const uint8_t *)&seg[1]);
+        uint32_t addr = seg[0], len = seg[1]; /* little-endian words (boot_internal.h) */
         if (image_segment_loaded_by_eboot(addr) && boot_port_load_segment(addr, pos, len) != HAL_OK)
             return 3;
         pos += len;
     }
-    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, le32_load(h + 4));
+    return boot_port_start_app(pair_base + IMAGE_APP_OFFSET, hdr[1]);
 }
 
-int32_t boot_flash_src_read(void *ctx, uint8_t *buf, uint32_t cap)
+boot_gunzip_t boot_gz;
+
+/* Input for the inflater: the flash from boot_gz.pos up to boot_gz.end. */
+static int32_t gz_read(void *ctx, uint8_t *buf, uint32_t cap)
 {
-    boot_flash_src_t *s = ctx;
-    uint32_t n = s->end - s->pos;
+    boot_gunzip_t *g = ctx;
+    uint32_t n = g->end - g->pos;
     if (n > cap)
         n = cap;
     /* The inflater asks for whole 256-byte blocks into a word-aligned buffer from an aligned
      * start, so every read is aligned; the last one is rounded up to a word (a few bytes past
      * the end are read and ignored). */
-    if (n > 0 && hal_flash_read(s->pos, buf, (n + 3u) & ~3u) != HAL_OK)
+    if (n > 0 && hal_flash_read(g->pos, buf, (n + 3u) & ~3u) != HAL_OK)
         return -1;
-    s->pos += n;
+    g->pos += n;
     return (int32_t)n;
+}
+
+/* Output of the inflater: each chunk (a sector's worth) to boot_buf, padded, then to fn. */
+static int gz_write(void *ctx, const uint8_t *data, uint32_t len)
+{
+    boot_gunzip_t *g = ctx;
+    memcpy(boot_buf, data, len);
+    memset(boot_buf + len, 0xFF, BOOT_SECTOR - len);
+    return g->err = g->fn(g->k++);
+}
+
+inflate_status_t boot_inflate_sectors(uint32_t src, uint32_t end, boot_sector_fn fn)
+{
+    boot_gz.pos = src;
+    boot_gz.end = end;
+    boot_gz.fn = fn;
+    boot_gz.k = 0;
+    boot_gz.err = 0;
+    return inflate_run(&boot_inflate, INFLATE_FORMAT_GZIP, gz_read, gz_write, &boot_gz);
 }
 
 uint32_t boot_flash_le32(uint32_t addr)
@@ -109,21 +132,6 @@ uint32_t boot_flash_le32(uint32_t addr)
     uint32_t w[2] = {0, 0};
     hal_flash_read(addr & ~3u, w, 8);
     return le32_load((const uint8_t *)w + (addr & 3u));
-}
-
-inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got, bool check_trailer)
-{
-    uint32_t total = 0;
-    inflate_status_t st = INFLATE_OK;
-    while (total < want && st == INFLATE_OK) {
-        uint32_t n = 0;
-        st = inflate_read(&boot_inflate, out + total, want - total, &n);
-        total += n;
-    }
-    if (st == INFLATE_ERR_CHECKSUM && !check_trailer)
-        st = INFLATE_DONE; /* eboot: uzlib_uncompress, no CRC-32/ISIZE check */
-    *got = total;
-    return st;
 }
 
 int boot_write_sector(uint32_t addr, const uint8_t *buf)

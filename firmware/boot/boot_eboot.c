@@ -9,52 +9,67 @@
 
 #include "boot_internal.h"
 
+/* copy_raw's destination and the bytes it still writes (eboot's `left`). */
+static uint32_t cp_dst;
+static int32_t cp_left;
+
+#define CP_ENOUGH (-1) /* every sector `left` covers is written: stop the inflater */
+
+/* The next destination sector from boot_buf (bytes past `left` as 0xFF, as eboot's buffer
+ * after a short inflate), with the bootloader-sector rule. */
+static int write_next(uint32_t k)
+{
+    (void)k;
+    if (cp_left <= 0)
+        return CP_ENOUGH;
+    if ((uint32_t)cp_left < BOOT_SECTOR)
+        memset(boot_buf + cp_left, 0xFF, BOOT_SECTOR - (uint32_t)cp_left);
+    cp_left -= (int32_t)BOOT_SECTOR;
+    uint32_t dst = cp_dst;
+    cp_dst += BOOT_SECTOR;
+    if (dst == 0) { /* the bootloader sector: rewritten only if it changes */
+        if (hal_flash_read(0, boot_buf2, BOOT_SECTOR) != HAL_OK)
+            return BOOT_CP_WRITE;
+        if (memcmp(boot_buf2, boot_buf, BOOT_SECTOR) == 0) {
+            boot_putc('B');
+            return 0;
+        }
+    }
+    return boot_write_sector(dst, boot_buf);
+}
+
 /* eboot.c: copy_raw(src, dst, size) without the (compiled-out) verify pass. */
 static int copy_raw(uint32_t src, uint32_t dst, uint32_t size)
 {
     if ((src & (BOOT_SECTOR - 1u)) != 0 || (dst & (BOOT_SECTOR - 1u)) != 0)
         return BOOT_CP_ALIGN;
     uint32_t magic = 0;
-    bool gzip = false;
-    int32_t left = (int32_t)((size + BOOT_SECTOR - 1u) & ~(BOOT_SECTOR - 1u));
-    static boot_flash_src_t in;
+    int r = 0;
+    cp_dst = dst;
+    cp_left = (int32_t)((size + BOOT_SECTOR - 1u) & ~(BOOT_SECTOR - 1u));
     hal_flash_read(src, &magic, 4);
-    if ((magic & 0xFFFFu) == 0x8B1Fu) {                   /* 1F 8B */
-        left = (int32_t)boot_flash_le32(src + size - 4u); /* ISIZE; the trailer is not checked */
-        /* The inflater reads on without a bound, as uzlib's flash callback does. */
-        in.pos = src;
-        in.end = hal_flash_real_size();
-        inflate_init(&boot_inflate, INFLATE_FORMAT_GZIP, boot_flash_src_read, &in);
-        /* uzlib_gzip_parse_header(): a bad header is error 5, before anything is written. */
-        uint32_t got;
-        if (inflate_read(&boot_inflate, boot_buf, 0, &got) == INFLATE_ERR_HEADER)
+    bool gzip = (magic & 0xFFFFu) == 0x8B1Fu; /* 1F 8B */
+    if (gzip) {
+        cp_left = (int32_t)boot_flash_le32(src + size - 4u); /* ISIZE; the trailer is not checked */
+        /* The inflater reads on without a bound, as uzlib's flash callback does. A bad header
+         * is error 5 (uzlib_gzip_parse_header()), found before anything is written; a bad
+         * CRC-32/ISIZE is not an error (uzlib_uncompress does not check them). */
+        inflate_status_t st = boot_inflate_sectors(src, hal_flash_real_size(), write_next);
+        if (st == INFLATE_ERR_HEADER)
             return BOOT_CP_GZIP_HEADER;
-        gzip = true;
+        if (st == INFLATE_ERR_WRITE && boot_gz.err != CP_ENOUGH)
+            return boot_gz.err;
+        if (st != INFLATE_DONE && st != INFLATE_ERR_CHECKSUM && st != INFLATE_ERR_WRITE)
+            return BOOT_CP_INFLATE;
+        /* A stream shorter than ISIZE: the rest goes out as erased sectors, as in eboot. */
+        memset(boot_buf, 0xFF, BOOT_SECTOR);
     }
-    for (; left > 0; src += BOOT_SECTOR, dst += BOOT_SECTOR, left -= (int32_t)BOOT_SECTOR) {
-        if (!gzip) {
-            if (hal_flash_read(src, boot_buf, BOOT_SECTOR) != HAL_OK)
-                return BOOT_CP_READ;
-        } else {
-            uint32_t want = (uint32_t)left < BOOT_SECTOR ? (uint32_t)left : BOOT_SECTOR, got = 0;
-            inflate_status_t st = boot_inflate_fill(boot_buf, want, &got, false);
-            if (st != INFLATE_OK && st != INFLATE_DONE)
-                return BOOT_CP_INFLATE;
-            memset(boot_buf + got, 0xFF, BOOT_SECTOR - got);
-        }
-        if (dst == 0) { /* the bootloader sector: rewritten only if it changes */
-            if (hal_flash_read(0, boot_buf2, BOOT_SECTOR) != HAL_OK)
-                return BOOT_CP_WRITE;
-            if (memcmp(boot_buf2, boot_buf, BOOT_SECTOR) == 0) {
-                boot_putc('B');
-                continue;
-            }
-        }
-        int r = boot_write_sector(dst, boot_buf);
-        if (r != BOOT_CP_OK)
-            return r;
+    for (; r == 0 && cp_left > 0; src += BOOT_SECTOR) {
+        if (!gzip && hal_flash_read(src, boot_buf, BOOT_SECTOR) != HAL_OK)
+            return BOOT_CP_READ;
+        r = write_next(0);
     }
-    return BOOT_CP_OK;
+    return r;
 }
 
 int boot_eboot(void)

@@ -12,6 +12,12 @@
 
 #define BOOT_SECTOR HAL_FLASH_SECTOR_SIZE
 
+/* The bootloader reads flash words into uint32_t as they are (image headers, the pair's CRC
+ * words): every target it runs on is little-endian, like the flash formats. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the bootloader takes flash words as little-endian"
+#endif
+
 /* eboot's copy_raw result codes (spec §3.4). */
 enum {
     BOOT_CP_OK = 0,
@@ -44,19 +50,26 @@ void boot_print_version(void);
  * (eboot's codes), or the port's code. */
 int boot_load_app(uint32_t pair_base);
 
-/* Flash-backed input for the inflater: reads from `pos` up to `end` (`pos` word-aligned). */
-typedef struct boot_flash_src {
-    uint32_t pos;
-    uint32_t end;
-} boot_flash_src_t;
-int32_t boot_flash_src_read(void *ctx, uint8_t *buf, uint32_t cap);
-
 /* The little-endian word at any flash address (0 if it cannot be read). */
 uint32_t boot_flash_le32(uint32_t addr);
 
-/* Produce exactly `want` bytes (fewer only at the end of the stream) into `out`. Without
- * `check_trailer` a gzip CRC-32/ISIZE mismatch counts as the end of the stream (eboot). */
-inflate_status_t boot_inflate_fill(uint8_t *out, uint32_t want, uint32_t *got, bool check_trailer);
+/* Does something with sector k of some content, which is in boot_buf: returns 0 to go on, or
+ * non-zero to stop (a BOOT_CP_* or mode-specific code). */
+typedef int (*boot_sector_fn)(uint32_t k);
+
+/* The state of boot_inflate_sectors(): the flash input, and what fn did. */
+typedef struct boot_gunzip {
+    uint32_t pos, end; /* input still to read */
+    boot_sector_fn fn;
+    uint32_t k; /* sectors handed to fn so far */
+    int err;    /* fn's last result (non-zero: it stopped the inflater) */
+} boot_gunzip_t;
+extern boot_gunzip_t boot_gz;
+
+/* Inflate the gzip member in flash [src, end) and hand each 4 KiB of its output to fn as
+ * sectors 0, 1, 2... (the last one padded with 0xFF). Returns the inflater's status
+ * (INFLATE_ERR_WRITE when fn stopped it: boot_gz.err says why). */
+inflate_status_t boot_inflate_sectors(uint32_t src, uint32_t end, boot_sector_fn fn);
 
 /* Erase a destination sector and write a buffer to it (the mutant skip-erase omits the erase). */
 int boot_write_sector(uint32_t addr, const uint8_t *buf);

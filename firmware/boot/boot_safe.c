@@ -4,6 +4,7 @@
  * destructive write; a changed sector 0 is stashed first and written last; a copy whose
  * destination overwrites its own source records its progress before it destroys a source
  * sector a resumed copy would need; the destination is verified against the CRC at the end. */
+#include <stddef.h>
 #include <string.h>
 
 #include "boot_internal.h"
@@ -23,8 +24,16 @@ enum {
     SAFE_BAD_STASH = 15,    /* the stashed sector 0 does not read back */
 };
 
-static journal_t jn;
-static boot_flash_src_t in;
+_Static_assert(offsetof(journal_rec_t, size) == offsetof(journal_rec_t, src) + 8u,
+               "src, dst, size are consecutive words, like the command's args[0..2]");
+
+/* The mode's state in one place (one base address for the code to load). */
+static struct safe_state {
+    journal_t jn;
+    journal_rec_t *cur; /* the update being checked or copied, for the sector callbacks */
+    uint32_t crc;       /* the callbacks' running CRC */
+    uint32_t start;     /* the first sector copy() writes */
+} S;
 
 static void put_code(const char *tag, uint32_t code)
 {
@@ -38,7 +47,7 @@ static int record(journal_rec_t *r)
 {
     if (BOOT_IS_MUTANT(NO_JOURNAL))
         return 0;
-    return journal_append(&jn, r) == HAL_OK ? 0 : BOOT_CP_WRITE;
+    return journal_append(&S.jn, r) == HAL_OK ? 0 : BOOT_CP_WRITE;
 }
 
 /* Read the sector at `addr` into boot_buf2: 0 when it equals boot_buf, 1 when it differs,
@@ -50,34 +59,36 @@ static int compare_sector(uint32_t addr)
     return memcmp(boot_buf, boot_buf2, BOOT_SECTOR) != 0;
 }
 
-/* ---- Producing content, sector by sector ---- */
+/* ---- Content, sector by sector ---- */
 
-/* Sector k of `size` bytes at `src` into boot_buf: read from flash, or (gzip, `src` and `size`
- * the stream, k = 0, 1, 2... in order after gzip_start) inflated and padded with 0xFF.
- * Returns 0, 1 past the end (nothing produced), or an error. */
-static int produce(uint32_t src, uint32_t size, bool gzip, uint32_t k)
+/* Hand sectors k, k+1... of the content to fn in boot_buf: read from the `size` bytes of flash
+ * at `src`, or (gzip: `src` and `size` the stream; k must be 0) inflated, the last sector
+ * padded with 0xFF. Returns 0 when all went through, else fn's or the read's code. */
+static int each_sector(uint32_t src, uint32_t size, bool gzip, uint32_t k, boot_sector_fn fn)
 {
-    if (!gzip) {
-        if (k * BOOT_SECTOR >= size)
-            return 1;
-        return hal_flash_read(src + k * BOOT_SECTOR, boot_buf, BOOT_SECTOR) == HAL_OK
-                   ? 0
-                   : BOOT_CP_READ;
+    if (gzip) {
+        inflate_status_t st = boot_inflate_sectors(src, src + size, fn);
+        if (boot_gz.err != 0)
+            return boot_gz.err;
+        if (BOOT_IS_MUTANT(SKIP_CHECK))
+            st = INFLATE_DONE; /* the mutant takes whatever came out */
+        return st == INFLATE_DONE ? 0 : SAFE_BAD_GZIP;
     }
-    if (k == 0) {
-        in.pos = src;
-        in.end = src + size;
-        inflate_init(&boot_inflate, INFLATE_FORMAT_GZIP, boot_flash_src_read, &in);
+    for (; k * BOOT_SECTOR < size; k++) {
+        if (hal_flash_read(src + k * BOOT_SECTOR, boot_buf, BOOT_SECTOR) != HAL_OK)
+            return BOOT_CP_READ;
+        int e = fn(k);
+        if (e != 0)
+            return e;
     }
-    uint32_t got = 0;
-    inflate_status_t st = boot_inflate_fill(boot_buf, BOOT_SECTOR, &got, true);
-    if (BOOT_IS_MUTANT(SKIP_CHECK) && st < 0)
-        st = INFLATE_DONE; /* the mutant takes whatever came out */
-    if (st < 0)
-        return SAFE_BAD_GZIP;
-    if (got == 0)
-        return 1;
-    memset(boot_buf + got, 0xFF, BOOT_SECTOR - got);
+    return 0;
+}
+
+/* Sector callback: the running CRC of the content. */
+static int crc_sector(uint32_t k)
+{
+    (void)k;
+    S.crc = crc32_gzip(S.crc, boot_buf, BOOT_SECTOR);
     return 0;
 }
 
@@ -90,8 +101,11 @@ static int produce(uint32_t src, uint32_t size, bool gzip, uint32_t k)
  * staged, passes 1..4 as each of the four modes. */
 static bool pair_valid(const journal_rec_t *r)
 {
-    uint32_t len = boot_flash_le32(r->src + IMAGE_CRC_LEN_OFFSET);
-    uint32_t val = boot_flash_le32(r->src + IMAGE_CRC_VAL_OFFSET);
+    _Static_assert(IMAGE_CRC_VAL_OFFSET == IMAGE_CRC_LEN_OFFSET + 4u, "two adjacent words");
+    uint32_t w[2]; /* __crc_len, __crc_val */
+    if (hal_flash_read(r->src + IMAGE_CRC_LEN_OFFSET, w, 8) != HAL_OK)
+        return false;
+    uint32_t len = w[0], val = w[1];
     if (len < IMAGE_CRC_VAL_OFFSET + 4u || len > r->size || (len & 3u) != 0)
         return false;
     for (uint32_t pass = 0; pass < 5u; pass++) {
@@ -112,6 +126,33 @@ static bool pair_valid(const journal_rec_t *r)
     return false;
 }
 
+/* Sector callback of check_stage(): a sketch is a pair, eboot at 0 and the app image at 0x1000
+ * (checked before sector 0 is stashed; a raw stage's CRC was checked by pair_valid()); the
+ * destination CRC and length; a changed sector 0 goes to the stash sector (written and read
+ * back). */
+static int check_sector(uint32_t k)
+{
+    journal_rec_t *r = S.cur;
+    bool sketch = r->dst == 0;
+    if (sketch && k < 2u && boot_buf[0] != IMAGE_MAGIC && !BOOT_IS_MUTANT(SKIP_CHECK))
+        return (r->flags & JOURNAL_F_GZIP) ? SAFE_BAD_GZIP : SAFE_BAD_IMAGE;
+    crc_sector(k);
+    r->out_len = (k + 1u) * BOOT_SECTOR;
+    if (k == 0 && sketch) {
+        int c = compare_sector(0);
+        if (c < 0)
+            return BOOT_CP_READ;
+        if (c > 0) {
+            uint32_t at = journal_stash_addr(S.jn.base);
+            if (boot_write_sector(at, boot_buf) != 0 || compare_sector(at) != 0)
+                return SAFE_BAD_STASH;
+            r->flags |= JOURNAL_F_STASH;
+            r->boot_crc = crc32_gzip(0, boot_buf, BOOT_SECTOR);
+        }
+    }
+    return 0;
+}
+
 /* One pass over the staged image: format checks, the destination's length and CRC, overlap,
  * and the stash of a changed sector 0. Nothing outside the stash sector is written. */
 static int check_stage(journal_rec_t *r)
@@ -121,44 +162,23 @@ static int check_stage(journal_rec_t *r)
         r->size > flash - r->src || hal_flash_read(r->src, boot_buf, 4) != HAL_OK)
         return SAFE_BAD_ARGS;
     bool gzip = boot_buf[0] == IMAGE_GZIP_MAGIC0 && boot_buf[1] == IMAGE_GZIP_MAGIC1;
-    bool checked = !BOOT_IS_MUTANT(SKIP_CHECK);
-    bool sketch = r->dst == 0;
     r->flags = gzip ? JOURNAL_F_GZIP : 0u;
-    if (!gzip && sketch && checked && !pair_valid(r))
+    if (!gzip && r->dst == 0 && !BOOT_IS_MUTANT(SKIP_CHECK) && !pair_valid(r))
         return SAFE_BAD_IMAGE;
-    uint32_t crc = 0, k = 0;
-    int p;
-    for (; (p = produce(r->src, r->size, gzip, k)) == 0; k++) {
-        /* A sketch is a pair: eboot at 0, the app image at 0x1000 (checked before sector 0 is
-         * stashed; a raw stage's CRC was checked by pair_valid()). */
-        if (sketch && k < 2u && boot_buf[0] != IMAGE_MAGIC && checked)
-            return gzip ? SAFE_BAD_GZIP : SAFE_BAD_IMAGE;
-        crc = crc32_gzip(crc, boot_buf, BOOT_SECTOR);
-        if (k == 0 && sketch) {
-            /* A changed sector 0 goes to the stash sector first (written and read back). */
-            int c = compare_sector(0);
-            if (c < 0)
-                return BOOT_CP_READ;
-            if (c > 0) {
-                uint32_t at = journal_stash_addr(jn.base);
-                if (boot_write_sector(at, boot_buf) != 0 || compare_sector(at) != 0)
-                    return SAFE_BAD_STASH;
-                r->flags |= JOURNAL_F_STASH;
-                r->boot_crc = crc32_gzip(0, boot_buf, BOOT_SECTOR);
-            }
-        }
-    }
-    if (p != 1)
+    S.cur = r;
+    S.crc = 0;
+    r->out_len = 0;
+    int p = each_sector(r->src, r->size, gzip, 0, check_sector);
+    if (p != 0)
         return p;
-    if (k == 0)
+    if (r->out_len == 0)
         return SAFE_BAD_GZIP;
-    r->out_len = k * BOOT_SECTOR;
-    r->out_crc = crc;
+    r->out_crc = S.crc;
     uint32_t src_end = r->src + ((r->size + BOOT_SECTOR - 1u) & ~(BOOT_SECTOR - 1u));
     uint32_t dst_end = r->dst + r->out_len;
-    uint32_t jn_end = jn.base + JOURNAL_AREA_SIZE;
+    uint32_t jn_end = S.jn.base + JOURNAL_AREA_SIZE;
     if (r->out_len > flash || dst_end > flash || dst_end < r->dst ||
-        (r->dst < jn_end && dst_end > jn.base) || (r->src < jn_end && src_end > jn.base) ||
+        (r->dst < jn_end && dst_end > S.jn.base) || (r->src < jn_end && src_end > S.jn.base) ||
         (r->dst > r->src && r->dst < src_end))
         return SAFE_BAD_RANGE;
     if (r->dst < r->src && dst_end > r->src) {
@@ -188,43 +208,49 @@ static int put_sector(uint32_t addr)
     return compare_sector(addr) != 0 ? BOOT_CP_WRITE : 0;
 }
 
+/* Sector callback of copy(). */
+static int copy_sector(uint32_t k)
+{
+    journal_rec_t *r = S.cur;
+    if (k >= r->out_len / BOOT_SECTOR)
+        return BOOT_CP_INFLATE; /* more than the check saw */
+    if (k < S.start)
+        return 0;
+    /* Before overwriting a source sector a resume from the recorded progress would still
+     * read, move the recorded progress up to k (everything below k is done). Source sector
+     * k - gap is destroyed by destination sector k. */
+    uint32_t gap = (r->src - r->dst) / BOOT_SECTOR;
+    if ((r->flags & JOURNAL_F_OVERLAP) && k >= gap && k - gap >= r->progress) {
+        r->state = JOURNAL_COPYING;
+        r->progress = k;
+        int j = record(r);
+        if (j != 0)
+            return j;
+    }
+    return put_sector(r->dst + k * BOOT_SECTOR);
+}
+
 static int copy(journal_rec_t *r)
 {
-    uint32_t n = r->out_len / BOOT_SECTOR;
-    bool gzip = (r->flags & JOURNAL_F_GZIP) != 0, overlap = (r->flags & JOURNAL_F_OVERLAP) != 0;
+    bool gzip = (r->flags & JOURNAL_F_GZIP) != 0;
     /* Sector 0 of a sketch update is handled last (from the stash, if it changes). */
     uint32_t first = r->dst == 0 ? 1u : 0u;
-    uint32_t start = first;
-    /* Source sector k - gap is destroyed by destination sector k. */
-    uint32_t gap = (r->src - r->dst) / BOOT_SECTOR;
-    if (overlap && r->progress > start)
-        start = r->progress;
-    for (uint32_t k = gzip ? 0u : start; k < n; k++) {
-        int p = produce(r->src, r->size, gzip, k);
-        if (p != 0)
-            return p == 1 ? BOOT_CP_INFLATE : p;
-        if (k < start)
-            continue;
-        /* Before overwriting a source sector a resume from the recorded progress would still
-         * read, move the recorded progress up to k (everything below k is done). */
-        if (overlap && k >= gap && k - gap >= r->progress) {
-            r->state = JOURNAL_COPYING;
-            r->progress = k;
-            int j = record(r);
-            if (j != 0)
-                return j;
-        }
-        int w = put_sector(r->dst + k * BOOT_SECTOR);
-        if (w != 0)
-            return w;
-    }
+    S.start = first;
+    if ((r->flags & JOURNAL_F_OVERLAP) && r->progress > first)
+        S.start = r->progress;
+    S.cur = r;
+    int e = each_sector(r->src, r->size, gzip, gzip ? 0u : S.start, copy_sector);
+    if (e != 0)
+        return e;
+    if (gzip && boot_gz.k != r->out_len / BOOT_SECTOR)
+        return BOOT_CP_INFLATE; /* less than the check saw */
     if (!first)
         return 0;
     if (!(r->flags & JOURNAL_F_STASH)) {
         boot_putc('B'); /* sector 0 unchanged: skipped, as eboot reports it */
         return 0;
     }
-    if (produce(journal_stash_addr(jn.base), BOOT_SECTOR, false, 0) != 0 ||
+    if (hal_flash_read(journal_stash_addr(S.jn.base), boot_buf, BOOT_SECTOR) != HAL_OK ||
         crc32_gzip(0, boot_buf, BOOT_SECTOR) != r->boot_crc)
         return SAFE_BAD_STASH;
     return put_sector(0);
@@ -233,13 +259,11 @@ static int copy(journal_rec_t *r)
 /* The destination against the CRC computed before the copy. */
 static int verify_dest(const journal_rec_t *r)
 {
-    uint32_t crc = 0;
-    int p;
-    for (uint32_t k = 0; (p = produce(r->dst, r->out_len, false, k)) == 0; k++)
-        crc = crc32_gzip(crc, boot_buf, BOOT_SECTOR);
-    if (p != 1)
+    S.crc = 0;
+    int p = each_sector(r->dst, r->out_len, false, 0, crc_sector);
+    if (p != 0)
         return p;
-    return crc == r->out_crc ? 0 : BOOT_CP_VERIFY;
+    return S.crc == r->out_crc ? 0 : BOOT_CP_VERIFY;
 }
 
 /* Run (or resume) the update of record `r` to its end. Returns 0 when the new image is in
@@ -282,25 +306,24 @@ int boot_safe(void)
     /* journal_open() sets every field; when it fails (or for the no-journal mutant) the
      * journal is empty and appends go to log sector 0 slot 0 of the area. */
     uint32_t base = journal_area(hal_flash_real_size());
-    if (BOOT_IS_MUTANT(NO_JOURNAL) || journal_open(&jn, base) != HAL_OK) {
-        memset(&jn, 0, sizeof(jn));
-        jn.base = base;
+    if (BOOT_IS_MUTANT(NO_JOURNAL) || journal_open(&S.jn, base) != HAL_OK) {
+        memset(&S.jn, 0, sizeof(S.jn));
+        S.jn.base = base;
     }
-    put_code("s:", jn.have ? jn.last.state : 0u);
+    put_code("s:", S.jn.have ? S.jn.last.state : 0u);
 
     uint32_t load = 0;
-    journal_rec_t r = jn.last;
-    if (journal_active(&jn)) {
+    journal_rec_t r = S.jn.last;
+    if (journal_active(&S.jn)) {
         run_update(&r);
     } else if (valid && cmd.action == BOOT_CMD_COPY_RAW) {
-        if (jn.have && r.src == cmd.args[0] && r.dst == cmd.args[1] && r.size == cmd.args[2]) {
+        /* src, dst, size are three consecutive words in both (one compare, one copy). */
+        if (S.jn.have && memcmp(&r.src, cmd.args, 12) == 0) {
             boot_puts("=\n"); /* finished before the reboot cleared the command */
         } else {
             memset(&r, 0, sizeof(r));
             r.state = JOURNAL_PENDING;
-            r.src = cmd.args[0];
-            r.dst = cmd.args[1];
-            r.size = cmd.args[2];
+            memcpy(&r.src, cmd.args, 12);
             if (record(&r) == 0)
                 run_update(&r);
         }

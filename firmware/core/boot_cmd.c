@@ -59,16 +59,19 @@ hal_status_t boot_cmd_write(boot_cmd_t *cmd)
 
 hal_status_t boot_cmd_read(boot_cmd_t *cmd, bool *valid)
 {
-    uint32_t raw[BOOT_CMD_SIZE / 4];
-    hal_status_t st = hal_rtc_read(BOOT_CMD_RTC_OFFSET, raw, BOOT_CMD_SIZE);
+    /* boot_cmd_t is the 32 words in their order and the target is little-endian (below): the
+     * RTC words are read straight into it (no decoding step in the bootloader). */
+    hal_status_t st = hal_rtc_read(BOOT_CMD_RTC_OFFSET, cmd, BOOT_CMD_SIZE);
     if (st != HAL_OK)
-        memset(raw, 0, sizeof(raw));
-    boot_cmd_decode((const uint8_t *)raw, cmd);
-    /* boot_cmd_valid() on the bytes as read (the same rule; no re-encoding in the bootloader). */
+        memset(cmd, 0, sizeof(*cmd));
+    /* boot_cmd_valid() on the words as read (the same rule; no re-encoding). */
     *valid = st == HAL_OK && (cmd->magic & BOOT_CMD_MAGIC_MASK) == BOOT_CMD_MAGIC &&
-             crc32_mpeg2(CRC32_MPEG2_INIT, raw, BOOT_CMD_CRC_LEN) == cmd->crc32;
+             crc32_mpeg2(CRC32_MPEG2_INIT, cmd, BOOT_CMD_CRC_LEN) == cmd->crc32;
     return st;
 }
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "boot_cmd_read() takes the RTC words as they are: a big-endian target needs a decode"
+#endif
 
 hal_status_t boot_cmd_clear(void)
 {

@@ -4,43 +4,37 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "byteorder.h"
 #include "crc32.h"
 
 #define CRC_LEN (JOURNAL_REC_SIZE - 4u)
 
-/* Words 3..9 of a record are the seven consecutive uint32_t fields src..boot_crc: copied as
- * one block (small code in the bootloader). */
-#define BODY_OFFSET offsetof(journal_rec_t, src)
-#define BODY_WORDS 7u
-_Static_assert(offsetof(journal_rec_t, boot_crc) == BODY_OFFSET + 4u * (BODY_WORDS - 1u),
-               "src..boot_crc are consecutive words");
+/* The record as it goes to flash: magic, zero fields and CRC filled in. */
+static void seal(journal_rec_t *r)
+{
+    r->magic = JOURNAL_MAGIC;
+    r->zero = 0;
+    memset(r->reserved, 0, sizeof(r->reserved));
+    r->crc = crc32_gzip(0, r, CRC_LEN);
+}
+
+/* A record read from a slot (or decoded): magic, CRC, state. */
+static bool valid(const journal_rec_t *r)
+{
+    return r->magic == JOURNAL_MAGIC && r->crc == crc32_gzip(0, r, CRC_LEN) &&
+           r->state >= JOURNAL_PENDING && r->state <= JOURNAL_FAILED;
+}
 
 void journal_encode(const journal_rec_t *rec, uint8_t out[JOURNAL_REC_SIZE])
 {
-    uint32_t w[JOURNAL_REC_WORDS] = {0};
-    w[0] = JOURNAL_MAGIC;
-    w[1] = rec->seq;
-    w[2] = (uint32_t)rec->state | (uint32_t)rec->flags << 8;
-    memcpy(&w[3], (const uint8_t *)rec + BODY_OFFSET, 4u * BODY_WORDS);
-    for (unsigned i = 0; i < JOURNAL_REC_WORDS - 1u; i++)
-        le32_store(out + 4u * i, w[i]);
-    le32_store(out + CRC_LEN, crc32_gzip(0, out, CRC_LEN));
+    journal_rec_t r = *rec;
+    seal(&r);
+    memcpy(out, &r, JOURNAL_REC_SIZE);
 }
 
 bool journal_decode(const uint8_t in[JOURNAL_REC_SIZE], journal_rec_t *rec)
 {
-    uint32_t w[JOURNAL_REC_WORDS];
-    for (unsigned i = 0; i < JOURNAL_REC_WORDS; i++)
-        w[i] = le32_load(in + 4u * i);
-    uint8_t state = (uint8_t)w[2];
-    if (w[0] != JOURNAL_MAGIC || w[JOURNAL_REC_WORDS - 1u] != crc32_gzip(0, in, CRC_LEN))
-        return false;
-    rec->seq = w[1];
-    rec->state = state;
-    rec->flags = (uint8_t)(w[2] >> 8);
-    memcpy((uint8_t *)rec + BODY_OFFSET, &w[3], 4u * BODY_WORDS);
-    return state >= JOURNAL_PENDING && state <= JOURNAL_FAILED;
+    memcpy(rec, in, JOURNAL_REC_SIZE);
+    return valid(rec);
 }
 
 static bool all_ff(const uint8_t *p, uint32_t len)
@@ -51,7 +45,7 @@ static bool all_ff(const uint8_t *p, uint32_t len)
     return true;
 }
 
-static hal_status_t read_slot(const journal_t *j, uint32_t sector, uint32_t slot, uint8_t *buf)
+static hal_status_t read_slot(const journal_t *j, uint32_t sector, uint32_t slot, void *buf)
 {
     return hal_flash_read(journal_log_addr(j->base, sector) + slot * JOURNAL_REC_SIZE, buf,
                           JOURNAL_REC_SIZE);
@@ -59,17 +53,16 @@ static hal_status_t read_slot(const journal_t *j, uint32_t sector, uint32_t slot
 
 hal_status_t journal_open(journal_t *j, uint32_t base)
 {
-    _Alignas(4) uint8_t buf[JOURNAL_REC_SIZE];
     journal_rec_t rec;
     memset(j, 0, sizeof(*j));
     j->base = base;
     /* The two log sectors are adjacent: slot n of the pair is slot n % 64 of sector n / 64. */
     for (uint32_t n = 0; n < 2u * JOURNAL_SLOTS; n++) {
-        hal_status_t st = read_slot(j, 0, n, buf);
+        hal_status_t st = read_slot(j, 0, n, &rec);
         if (st != HAL_OK)
             return st;
         /* Serial-number comparison: newer even across a wrap of the counter. */
-        if (journal_decode(buf, &rec) && (!j->have || (int32_t)(rec.seq - j->last.seq) > 0)) {
+        if (valid(&rec) && (!j->have || (int32_t)(rec.seq - j->last.seq) > 0)) {
             j->have = true;
             j->last = rec;
             j->sector = n / JOURNAL_SLOTS;
@@ -84,9 +77,9 @@ hal_status_t journal_open(journal_t *j, uint32_t base)
  * is retried once; a record that does not read back as written leaves its slot behind. */
 hal_status_t journal_append(journal_t *j, journal_rec_t *rec)
 {
-    _Alignas(4) uint8_t enc[JOURNAL_REC_SIZE], buf[JOURNAL_REC_SIZE];
+    _Alignas(4) uint8_t buf[JOURNAL_REC_SIZE];
     rec->seq = j->have ? j->last.seq + 1u : 1u;
-    journal_encode(rec, enc);
+    seal(rec);
     unsigned erases = 0;
     bool verify = false;
     for (;;) {
@@ -128,12 +121,12 @@ hal_status_t journal_append(journal_t *j, journal_rec_t *rec)
         }
         uint32_t addr = journal_log_addr(j->base, j->sector) + j->slot * JOURNAL_REC_SIZE;
         j->slot++;
-        st = hal_flash_write(addr, enc, JOURNAL_REC_SIZE);
+        st = hal_flash_write(addr, rec, JOURNAL_REC_SIZE);
         if (st == HAL_ERR_POWER)
             return st;
         if (st == HAL_OK && (st = hal_flash_read(addr, buf, JOURNAL_REC_SIZE)) != HAL_OK)
             return st;
-        if (memcmp(buf, enc, JOURNAL_REC_SIZE) == 0) {
+        if (memcmp(buf, rec, JOURNAL_REC_SIZE) == 0) {
             j->have = true;
             j->last = *rec;
             return HAL_OK;

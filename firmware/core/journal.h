@@ -47,23 +47,33 @@ typedef enum {
 #define JOURNAL_F_OVERLAP 0x02u /* the destination overwrites the stage: progress is recorded */
 #define JOURNAL_F_STASH 0x04u   /* a new sector 0 was stashed (boot_crc is its CRC) */
 
+/* A record is its own flash format (the words above, little-endian): the journal reads and
+ * writes it as it is in memory, with no encoding step (small code in the bootloader). */
 typedef struct journal_rec {
+    uint32_t magic; /* JOURNAL_MAGIC (set by journal_encode/journal_append) */
     uint32_t seq;
     uint8_t state; /* journal_state_t */
     uint8_t flags;
+    uint16_t zero;
     uint32_t src, dst, size; /* as in the boot command: stage, destination, staged bytes */
     uint32_t progress;
     uint32_t out_len;  /* bytes the copy writes (sector multiple) */
     uint32_t out_crc;  /* CRC-32 of those bytes as they must end up at dst */
     uint32_t boot_crc; /* CRC-32 of the stashed sector 0 */
+    uint32_t reserved[5];
+    uint32_t crc; /* CRC-32 of the 60 bytes before it (set by journal_encode/journal_append) */
 } journal_rec_t;
+_Static_assert(sizeof(journal_rec_t) == 64, "a record is one 64-byte slot");
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "journal_rec_t is the little-endian flash format: a big-endian target needs byte swaps"
+#endif
 
 typedef struct journal {
-    uint32_t base; /* the journal area (stash sector first) */
-    bool have;     /* a valid record exists; `last` is the newest */
-    journal_rec_t last;
-    uint32_t sector; /* 0 or 1: the log sector the next append goes to */
-    uint32_t slot;   /* the slot it tries first (JOURNAL_SLOTS: the sector is full) */
+    journal_rec_t last; /* first: word-aligned, for the HAL */
+    uint32_t base;      /* the journal area (stash sector first) */
+    bool have;          /* a valid record exists; `last` is the newest */
+    uint32_t sector;    /* 0 or 1: the log sector the next append goes to */
+    uint32_t slot;      /* the slot it tries first (JOURNAL_SLOTS: the sector is full) */
 } journal_t;
 
 /* The journal area for a chip of `flash_size` bytes (hal_flash_real_size()). */
@@ -80,16 +90,17 @@ static inline uint32_t journal_log_addr(uint32_t base, uint32_t sector)
     return base + (1u + sector) * HAL_FLASH_SECTOR_SIZE;
 }
 
-/* Record <-> bytes (magic and CRC filled by encode, checked by decode). */
+/* Record <-> bytes (magic, CRC and the zero fields filled by encode; magic, CRC and state
+ * checked by decode). */
 void journal_encode(const journal_rec_t *rec, uint8_t out[JOURNAL_REC_SIZE]);
 bool journal_decode(const uint8_t in[JOURNAL_REC_SIZE], journal_rec_t *rec);
 
 /* Scan both log sectors at `base`. Only read errors fail. */
 hal_status_t journal_open(journal_t *j, uint32_t base);
 
-/* Append `rec` with seq = newest + 1 (rec->seq is set). Program + read-back; a slot that does
- * not read back is skipped; a full sector makes the writer erase (and check) the other one. On
- * success j->last is the new record. */
+/* Append `rec` with seq = newest + 1 (rec->seq, magic, zero fields and crc are set). Program +
+ * read-back; a slot that does not read back is skipped; a full sector makes the writer erase (and
+ * check) the other one. On success j->last is the new record. */
 hal_status_t journal_append(journal_t *j, journal_rec_t *rec);
 
 /* True when the newest record asks the bootloader to do something. */

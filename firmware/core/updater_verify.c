@@ -100,41 +100,51 @@ bool updater_verify_payload(updater_t *u)
     return true;
 }
 
-typedef struct gzip_source {
-    uint32_t addr;
-    uint32_t end;
-    uint32_t delivered;
-} gzip_source_t;
+/* verify_gzip()'s context for the inflater's callbacks: the staged bytes still to read, and
+ * what the output so far tells. */
+typedef struct gzip_check {
+    const inflate_state_t *st;
+    uint32_t addr, end; /* staged input not read yet */
+    uint32_t src, dst;  /* stage start and the destination the bootloader writes */
+    uint32_t out_total; /* output bytes so far */
+    uint8_t head[4];    /* the first output bytes (the image header) */
+    bool overlap;       /* stopped: the bootloader would overwrite unread input */
+} gzip_check_t;
 
-static int32_t gzip_source_read(void *ctx, uint8_t *buf, uint32_t cap)
+static int32_t gzip_check_read(void *ctx, uint8_t *buf, uint32_t cap)
 {
-    gzip_source_t *src = ctx;
-    uint32_t n = src->end - src->addr;
+    gzip_check_t *g = ctx;
+    uint32_t n = g->end - g->addr;
     if (n > cap) {
         n = cap;
     }
-    if (n == 0) {
-        return 0;
-    }
-    if (flash_read_any(src->addr, buf, n) != HAL_OK) {
+    if (n > 0 && flash_read_any(g->addr, buf, n) != HAL_OK) {
         return -1;
     }
-    src->addr += n;
-    src->delivered += n;
+    g->addr += n;
     return (int32_t)n;
 }
 
 /* The bootloader inflates the stage at `src` sector by sector into `dst`, writing each 4 KiB
- * of output as soon as it has it, while reading input ahead. When dst < src a sector it writes
- * must lie below input it has not read yet. `consumed` is a lower bound of the input read so
- * far; `sectors` the output sectors written. */
-static bool overruns_input(uint32_t dst, uint32_t src, uint32_t sectors, uint32_t consumed)
+ * of output (the last one padded with 0xFF) as soon as it has it. When dst < src, a sector it
+ * writes must lie below the input it has not read yet: the input consumed so far
+ * (inflate_total_in(), a lower bound of what the bootloader has read into RAM) must reach past
+ * the sector. */
+static int gzip_check_write(void *ctx, const uint8_t *data, uint32_t len)
 {
-    if (dst >= src) {
-        return false;
+    gzip_check_t *g = ctx;
+    for (uint32_t i = 0; i < len && g->out_total + i < sizeof(g->head); i++) {
+        g->head[g->out_total + i] = data[i];
     }
-    uint64_t out_end = (uint64_t)dst + (uint64_t)sectors * HAL_FLASH_SECTOR_SIZE;
-    return out_end > (uint64_t)src + consumed;
+    g->out_total += len;
+    if (g->dst < g->src) {
+        uint64_t out_end = (uint64_t)g->dst + layout_roundup_sector(g->out_total);
+        if (out_end > (uint64_t)g->src + inflate_total_in(g->st)) {
+            g->overlap = true;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static bool gzip_fail(updater_t *u, updater_detail_t detail)
@@ -145,59 +155,34 @@ static bool gzip_fail(updater_t *u, updater_detail_t detail)
 
 /* Fix: the original bootloader inflates without checking the gzip CRC-32 or ISIZE, and nothing
  * checks that the output fits (spec §3.4, §9.3). Inflate the stage once here, before the boot
- * command exists. */
+ * command exists, reading the staged bytes back from flash (so what is checked is what the
+ * bootloader will read). */
 static bool verify_gzip(updater_t *u, uint32_t dst, uint32_t dst_room)
 {
     inflate_state_t *st = u->cfg.inflate_work;
     if (st == NULL) {
         return gzip_fail(u, UPDATER_DETAIL_GZIP_NO_WORK_AREA);
     }
-    gzip_source_t src = {u->start_address, u->start_address + u->size, 0};
-    inflate_init(st, INFLATE_FORMAT_GZIP, gzip_source_read, &src);
-    /* The inflater may hold up to its staging buffer of input it has not consumed; allow
-     * for one more refill to stay on the safe side. */
-    const uint32_t read_ahead = 2u * (uint32_t)sizeof(st->in_buf);
-    uint8_t head[4] = {0, 0, 0, 0};
-    uint32_t out_total = 0;
-    unsigned idle_calls = 0;
-    for (;;) {
-        uint32_t produced = 0;
-        uint32_t before = src.delivered;
-        inflate_status_t rc = inflate_read(st, u->buffer, sizeof(u->buffer), &produced);
-        if (produced > sizeof(u->buffer)) {
-            return gzip_fail(u, UPDATER_DETAIL_GZIP_CORRUPT);
-        }
-        for (uint32_t i = 0; i < produced && out_total + i < sizeof(head); i++) {
-            head[out_total + i] = u->buffer[i];
-        }
-        out_total += produced;
-        uint32_t consumed = src.delivered > read_ahead ? src.delivered - read_ahead : 0;
-        uint32_t sectors = out_total / HAL_FLASH_SECTOR_SIZE;
-        if (rc == INFLATE_DONE && out_total % HAL_FLASH_SECTOR_SIZE != 0) {
-            sectors++; /* the last sector goes out padded with 0xFF */
-        }
-        if (overruns_input(dst, u->start_address, sectors, consumed)) {
-            return gzip_fail(u, UPDATER_DETAIL_GZIP_OVERLAP);
-        }
-        if (rc == INFLATE_DONE) {
-            break;
-        }
-        if (rc == INFLATE_ERR_READ) {
-            updater_fail(u, UPDATE_ERROR_READ, UPDATER_DETAIL_NONE);
-            return false;
-        }
-        if (rc == INFLATE_ERR_CHECKSUM) {
-            return gzip_fail(u, UPDATER_DETAIL_GZIP_CHECKSUM);
-        }
-        if (rc != INFLATE_OK) {
-            return gzip_fail(u, UPDATER_DETAIL_GZIP_CORRUPT);
-        }
-        /* A well-formed stream always makes progress; do not spin on a broken one. */
-        idle_calls = (produced == 0 && src.delivered == before) ? idle_calls + 1 : 0;
-        if (idle_calls > 8) {
-            return gzip_fail(u, UPDATER_DETAIL_GZIP_CORRUPT);
-        }
+    gzip_check_t g = {
+        st,   u->start_address, u->start_address + u->size, u->start_address, dst, 0, {0, 0, 0, 0},
+        false};
+    inflate_status_t rc =
+        inflate_run(st, INFLATE_FORMAT_GZIP, gzip_check_read, gzip_check_write, &g);
+    if (g.overlap) {
+        return gzip_fail(u, UPDATER_DETAIL_GZIP_OVERLAP);
     }
+    if (rc == INFLATE_ERR_READ) {
+        updater_fail(u, UPDATE_ERROR_READ, UPDATER_DETAIL_NONE);
+        return false;
+    }
+    if (rc == INFLATE_ERR_CHECKSUM) {
+        return gzip_fail(u, UPDATER_DETAIL_GZIP_CHECKSUM);
+    }
+    if (rc != INFLATE_DONE) {
+        return gzip_fail(u, UPDATER_DETAIL_GZIP_CORRUPT);
+    }
+    uint32_t out_total = g.out_total;
+    const uint8_t *head = g.head;
     /* The bootloader reads ISIZE from the last 4 staged bytes: the member must end there. */
     if (inflate_total_in(st) != u->size) {
         return gzip_fail(u, UPDATER_DETAIL_GZIP_TRAILING);
@@ -209,7 +194,7 @@ static bool verify_gzip(updater_t *u, uint32_t dst, uint32_t dst_room)
     if (u->command == U_FLASH) {
         /* The checks _verifyEnd() skips for gzip ("can't do check here"), on the inflated
          * header. */
-        if (out_total < sizeof(head) || head[0] != IMAGE_MAGIC) {
+        if (out_total < sizeof(g.head) || head[0] != IMAGE_MAGIC) {
             updater_fail(u, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE);
             return false;
         }

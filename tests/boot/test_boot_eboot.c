@@ -117,6 +117,66 @@ Test(eboot, weakness_gzip_crc_not_checked)
     free(gz);
 }
 
+/* eboot takes the output length from the staged ISIZE word, not from the stream: a smaller
+ * ISIZE cuts the copy there (the rest of that sector 0xFF, later sectors untouched), a larger one
+ * writes erased sectors after the stream's end. */
+static void copy_with_isize(int32_t delta, uint32_t probe, uint8_t before, uint8_t after)
+{
+    size_t gz_n;
+    uint8_t *gz = tb_gzip(new_p, new_n, &gz_n);
+    cr_assert(bt_update(b, gz, gz_n, U_FLASH, false, new_p, new_n));
+    uint32_t src = b->layout.fs_start - layout_roundup_sector(gz_n);
+    uint32_t isize = (uint32_t)((int32_t)new_n + delta);
+    uint8_t le[4] = {(uint8_t)isize, (uint8_t)(isize >> 8), (uint8_t)(isize >> 16),
+                     (uint8_t)(isize >> 24)};
+    flashsim_poke(b->fs, src + (uint32_t)gz_n - 4, le, 4);
+    uint8_t mark[16];
+    memset(mark, before, sizeof mark);
+    flashsim_poke(b->fs, probe, mark, sizeof mark);
+    bt_boot(b);
+    cr_assert(bt_console_has(b, "@cp:B0\n"), "console: %s", b->console);
+    uint8_t got[16];
+    flashsim_peek(b->fs, probe, got, sizeof got);
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(got[i], after, "byte %d at 0x%x: 0x%02x", i, probe + i, got[i]);
+    free(gz);
+}
+
+/* 100 bytes past a sector boundary inside the new image, where its bytes are not 0xFF (so that
+ * reading 0xFF there after the copy means the cut, not the image). */
+static uint32_t cut_point(void)
+{
+    for (uint32_t cut = 2u * 4096u + 100u; cut + 16u + 4096u < new_n; cut += 4096u) {
+        bool ff = false;
+        for (uint32_t i = 0; i < 16u; i++)
+            ff |= new_p[cut + i] == 0xFF;
+        if (!ff)
+            return cut;
+    }
+    cr_assert_fail("no 16 non-0xFF bytes after a sector boundary in the new image");
+    return 0;
+}
+
+Test(eboot, weakness_gzip_isize_sets_the_length)
+{
+    /* ISIZE 100 bytes past a sector boundary inside the image: the copy stops there. */
+    uint32_t cut = cut_point();
+    copy_with_isize((int32_t)cut - (int32_t)new_n, cut, 0x5A, 0xFF); /* the cut sector's tail */
+}
+
+Test(eboot, weakness_gzip_isize_short_leaves_later_sectors)
+{
+    uint32_t cut = cut_point();
+    copy_with_isize((int32_t)cut - (int32_t)new_n, cut + 4096u, 0x5A, 0x5A); /* not written */
+}
+
+Test(eboot, weakness_gzip_isize_long_writes_erased_sectors)
+{
+    /* ISIZE two sectors past the stream: the sector after the image is written erased. */
+    uint32_t after = (uint32_t)layout_roundup_sector(new_n);
+    copy_with_isize(2 * 4096, after + 4096u, 0x00, 0xFF);
+}
+
 Test(eboot, unknown_action_resets_with_9_and_clears)
 {
     native_port_config_t cfg;

@@ -1,6 +1,6 @@
-/* CRC-32/MPEG-2 and the gzip CRC-32. On the device (lx106) the MPEG-2 CRC runs bit by bit and
- * the gzip CRC four bits at a time from a 16-entry table (64 bytes), which keeps the bootloader
- * small (the device variants are unchanged). Everywhere else (the native device, the host
+/* CRC-32/MPEG-2 and the gzip CRC-32. On the device (lx106) both run bit by bit, without
+ * tables, which keeps the bootloader small (the gzip CRC had a 16-entry nibble table until the
+ * safe bootloader needed its 64 bytes: about 3x the instructions per byte, BENCHMARKS.md). Everywhere else (the native device, the host
  * tools) both use 256-entry byte tables: the same results at one table step per byte. The
  * native device's recovery boots spent ~20 % of a sweep branch in the two CRCs (BENCHMARKS.md,
  * issue 5). tests/core/integrity checks the host variants against zlib and a bitwise
@@ -9,17 +9,7 @@
 
 #if defined(__XTENSA__) || defined(__xtensa__)
 
-/* crc_gzip_nibble[n] = the reflected polynomial 0xEDB88320 applied to the 4-bit value n (at the
- * bottom), LSB first. */
-static const uint32_t crc_gzip_nibble[16] = {
-    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-    0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-    0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
-};
-
-/* Bit by bit, without a table: the MPEG-2 CRC only covers the 124-byte boot command and the
- * bootloader's one check of a staged raw image, and 64 bytes of table are 1.5 % of the
- * bootloader's 4 KiB. */
+/* Bit by bit, without a table: 64 bytes of table are 1.5 % of the bootloader's 4 KiB. */
 uint32_t crc32_mpeg2(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -37,8 +27,8 @@ uint32_t crc32_gzip(uint32_t crc, const void *data, size_t len)
     crc = ~crc;
     while (len--) {
         crc ^= *p++;
-        crc = (crc >> 4) ^ crc_gzip_nibble[crc & 15u];
-        crc = (crc >> 4) ^ crc_gzip_nibble[crc & 15u];
+        for (unsigned i = 0; i < 8; i++)
+            crc = (crc >> 1) ^ ((crc & 1u) ? 0xEDB88320u : 0u);
     }
     return ~crc;
 }

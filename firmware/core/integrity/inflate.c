@@ -1,14 +1,19 @@
-/* Streaming inflate (RFC 1951) with the gzip wrapper (RFC 1952), no allocation.
+/* Inflate (RFC 1951) with the gzip wrapper (RFC 1952) in one call, no allocation.
  *
- * Input is pulled through the read callback whenever the decoder needs it, so the only point
- * where decoding pauses is a full output buffer: a pending match (copy_len/copy_dist) or the
- * rest of a stored block is carried over to the next call. Bits are taken one byte at a time
- * and only when needed, so no byte after the end of the stream is ever consumed and
+ * One pass from the first input byte to the last: input is pulled through the read callback
+ * whenever the decoder needs it, and every output byte goes into the circular window; each
+ * time a 4 KiB chunk of the window is complete, it is pushed to the write callback (and the
+ * CRC-32 runs over it). Nothing is ever pending between calls, which keeps the code small
+ * (the bootloader's 4 KiB): there is no resumable state machine. Bits are taken one byte at a
+ * time and only when needed, so no byte after the end of the stream is consumed and
  * inflate_total_in() is the exact member length.
  *
+ * Errors are sticky: the first one is kept, and once it is set the input reads as zero bits,
+ * so every loop ends on its own bound (15 code bits, the block's code lengths, a stored
+ * block's LEN, a match's length) or on the status check once per symbol.
+ *
  * Huffman codes are decoded canonically, one bit at a time, from per-length code counts (the
- * method of zlib's contrib/puff): small tables and little code, which is what the bootloader
- * needs; every loop is bounded by 15 code bits, the block's symbols or the output size. */
+ * method of zlib's contrib/puff): small tables and little code. */
 #include "inflate.h"
 
 #include <string.h>
@@ -17,12 +22,7 @@
 
 #define MAX_BITS 15
 #define WINDOW_MASK (INFLATE_WINDOW_SIZE - 1u)
-
-/* PH_DONE follows PH_TRAILER and INFLATE_FORMAT_RAW is 1: PH_TRAILER + format is the phase
- * after the last block. */
-enum { PH_GZIP_HEADER, PH_BLOCK_HEADER, PH_STORED, PH_HUFFMAN, PH_TRAILER, PH_DONE };
-_Static_assert(PH_TRAILER + INFLATE_FORMAT_RAW == PH_DONE && INFLATE_FORMAT_GZIP == 0,
-               "phase arithmetic");
+_Static_assert(INFLATE_WINDOW_SIZE % INFLATE_CHUNK == 0, "chunks are contiguous in the window");
 
 typedef struct inflate_private priv_t;
 
@@ -49,10 +49,7 @@ static int next_byte(inflate_state_t *st)
         p->in_pos = 0;
     }
     p->total_in++;
-    uint8_t b = st->in_buf[p->in_pos++];
-    if (p->phase == PH_GZIP_HEADER) /* for FHCRC */
-        p->crc = crc32_gzip(p->crc, &b, 1);
-    return b;
+    return st->in_buf[p->in_pos++];
 }
 
 /* `need` (<= 16) bits, LSB first; 0 once the status is set. */
@@ -72,6 +69,27 @@ static uint32_t bits(inflate_state_t *st, unsigned need)
     return val & ((1u << need) - 1u);
 }
 
+/* Push the last n (<= INFLATE_CHUNK) bytes of output, which end at a chunk boundary or at the
+ * end of the stream. */
+static void flush(inflate_state_t *st, uint32_t n)
+{
+    priv_t *p = &st->priv;
+    const uint8_t *data = st->window + ((p->total_out - n) & WINDOW_MASK);
+    if (n == 0 || p->status != 0)
+        return;
+    p->crc = crc32_gzip(p->crc, data, n);
+    if (p->write(p->ctx, data, n) != 0)
+        fail(p, INFLATE_ERR_WRITE);
+}
+
+static void put(inflate_state_t *st, uint32_t b)
+{
+    priv_t *p = &st->priv;
+    st->window[p->total_out++ & WINDOW_MASK] = (uint8_t)b;
+    if ((p->total_out & (INFLATE_CHUNK - 1u)) == 0)
+        flush(st, INFLATE_CHUNK);
+}
+
 /* One symbol of a canonical code; -1 for a bit pattern that is no code. */
 static int decode(inflate_state_t *st, const uint16_t *count, const uint16_t *symbol)
 {
@@ -88,20 +106,20 @@ static int decode(inflate_state_t *st, const uint16_t *count, const uint16_t *sy
     return -1;
 }
 
-/* Canonical code from lengths. Returns 0 for a complete code (or no codes at all), > 0 for an
- * incomplete one, < 0 for an over-subscribed one. */
-static int build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsigned n)
+/* Canonical code from lengths. A code must be complete, except that no codes at all are
+ * allowed, and, when `single_ok`, a single one-bit code (RFC 1951 3.2.7, as zlib does for the
+ * literal/length and distance codes); over-subscribed codes are refused. */
+static bool build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsigned n,
+                  bool single_ok)
 {
     memset(count, 0, (MAX_BITS + 1) * sizeof count[0]);
     for (unsigned s = 0; s < n; s++)
         count[length[s]]++;
-    if (count[0] == n)
-        return 0;
     int left = 1;
     for (unsigned len = 1; len <= MAX_BITS; len++) {
         left = (left << 1) - count[len];
         if (left < 0)
-            return left;
+            return false;
     }
     /* Symbols sorted by code length, then by value (a plain scan: 15 passes cost less code
      * than an offsets table, and a table is built once per block). */
@@ -110,20 +128,15 @@ static int build(uint16_t *count, uint16_t *symbol, const uint8_t *length, unsig
         for (unsigned s = 0; s < n; s++)
             if (length[s] == len)
                 symbol[idx++] = (uint16_t)s;
-    return left;
+    return left == 0 || count[0] == n || (single_ok && count[0] + count[1] == n);
 }
 
-/* Literal/length and distance codes from p->lengths (nlen + ndist entries). An incomplete code
- * is only allowed when it is a single one-bit code (RFC 1951 3.2.7, as zlib does). */
+/* Literal/length and distance codes from p->lengths (nlen + ndist entries); the literal/length
+ * code must have an end-of-block code. */
 static bool build_codes(priv_t *p, unsigned nlen, unsigned ndist)
 {
-    if (p->lengths[256] == 0) /* no end-of-block code */
-        return false;
-    int err = build(p->lencnt, p->lensym, p->lengths, nlen);
-    if (err < 0 || (err > 0 && nlen != (unsigned)p->lencnt[0] + p->lencnt[1]))
-        return false;
-    err = build(p->distcnt, p->distsym, p->lengths + nlen, ndist);
-    return !(err < 0 || (err > 0 && ndist != (unsigned)p->distcnt[0] + p->distcnt[1]));
+    return p->lengths[256] != 0 && build(p->lencnt, p->lensym, p->lengths, nlen, true) &&
+           build(p->distcnt, p->distsym, p->lengths + nlen, ndist, true);
 }
 
 static void fixed_codes(priv_t *p)
@@ -151,10 +164,10 @@ static bool dynamic_codes(inflate_state_t *st)
     for (unsigned i = 0; i < ncode; i++)
         p->lengths[order[i]] = (uint8_t)bits(st, 3);
     /* The code-length code goes in the literal tables for now; it must be complete. */
-    if (build(p->lencnt, p->lensym, p->lengths, 19) != 0)
+    if (!build(p->lencnt, p->lensym, p->lengths, 19, false))
         return false;
     unsigned i = 0;
-    while (i < nlen + ndist && p->status == 0) {
+    while (i < nlen + ndist) {
         int sym = decode(st, p->lencnt, p->lensym);
         if (sym < 0)
             return false;
@@ -175,37 +188,7 @@ static bool dynamic_codes(inflate_state_t *st)
         while (rep--)
             p->lengths[i++] = value;
     }
-    return p->status != 0 || build_codes(p, nlen, ndist);
-}
-
-static void block_header(inflate_state_t *st)
-{
-    priv_t *p = &st->priv;
-    if (p->last_block) {
-        p->phase = (uint8_t)(PH_TRAILER + p->format); /* raw streams have no trailer */
-        return;
-    }
-    p->last_block = (uint8_t)bits(st, 1);
-    uint32_t type = bits(st, 2);
-    if (p->status != 0)
-        return;
-    if (type == 0) {
-        /* Stored: skip to the byte boundary (fewer than 8 bits are buffered), LEN, NLEN. */
-        p->bitbuf = 0;
-        p->bitcnt = 0;
-        uint32_t len = bits(st, 16), nlen = bits(st, 16);
-        if (p->status == 0 && (len ^ nlen) != 0xFFFFu)
-            fail(p, INFLATE_ERR_DATA);
-        p->copy_len = len;
-        p->copy_dist = 0;
-        p->phase = PH_STORED;
-        return;
-    }
-    if (type == 1)
-        fixed_codes(p);
-    else if (type == 3 || !dynamic_codes(st))
-        fail(p, INFLATE_ERR_DATA);
-    p->phase = PH_HUFFMAN;
+    return build_codes(p, nlen, ndist);
 }
 
 /* Value of length or distance code i (groups of 1 << log2_group symbols share an extra-bit
@@ -220,67 +203,44 @@ static uint32_t base_and_extra(inflate_state_t *st, unsigned i, unsigned log2_gr
     return ((group + (i & (group - 1))) << extra) + offset + bits(st, extra);
 }
 
-/* Produces block data until the block ends or the output is full. Every output byte leaves
- * through the pending copy: a match copies from the window, a stored block (copy_dist 0) from
- * the input, and a literal is a one-byte match at distance 32768 after being written to the
- * window slot it will be copied from (that is exactly window[wpos]). */
-static void block_data(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced)
+/* The symbols of one Huffman block, up to its end-of-block code. */
+static void huffman_block(inflate_state_t *st)
 {
     priv_t *p = &st->priv;
     while (p->status == 0) {
-        if (p->copy_len > 0) {
-            if (*produced == cap)
-                return;
-            int b =
-                p->copy_dist ? st->window[(p->wpos - p->copy_dist) & WINDOW_MASK] : next_byte(st);
-            if (b < 0)
-                return;
-            p->copy_len--;
-            st->window[p->wpos] = (uint8_t)b;
-            p->wpos = (p->wpos + 1u) & WINDOW_MASK;
-            out[(*produced)++] = (uint8_t)b;
-            p->total_out++;
-            continue;
-        }
-        if (p->phase == PH_STORED) {
-            p->phase = PH_BLOCK_HEADER;
-            return;
-        }
-        if (*produced == cap)
-            return;
         int sym = decode(st, p->lencnt, p->lensym);
         if (sym < 256) {
-            if (sym < 0) {
-                fail(p, INFLATE_ERR_DATA);
-                return;
-            }
-            st->window[p->wpos] = (uint8_t)sym;
-            p->copy_len = 1;
-            p->copy_dist = INFLATE_WINDOW_SIZE;
+            if (sym < 0)
+                break;
+            put(st, (uint32_t)sym);
             continue;
         }
-        if (sym == 256) {
-            p->phase = PH_BLOCK_HEADER;
+        if (sym == 256)
             return;
-        }
         /* Length symbols 257..284 and distance symbols 0..29 follow one pattern: the first
          * 2 * group values have no extra bits, then each extra-bit count covers `group`
          * symbols. Symbol 285 is length 258; 286 and 287 are invalid. */
         unsigned i = (unsigned)sym - 257;
         uint32_t len = i < 28 ? base_and_extra(st, i, 2, 3) : 258;
         int dsym = decode(st, p->distcnt, p->distsym);
-        if (i > 28 || (unsigned)dsym >= 30) {
-            fail(p, INFLATE_ERR_DATA);
-            return;
-        }
+        if (i > 28 || (unsigned)dsym >= 30)
+            break;
         uint32_t dist = base_and_extra(st, (unsigned)dsym, 1, 1);
-        if (dist > p->total_out) { /* before the start of the output */
-            fail(p, INFLATE_ERR_DATA);
-            return;
-        }
-        p->copy_len = len;
-        p->copy_dist = dist;
+        if (dist > p->total_out) /* before the start of the output */
+            break;
+        while (len--)
+            put(st, st->window[(p->total_out - dist) & WINDOW_MASK]);
     }
+    fail(p, INFLATE_ERR_DATA); /* no effect after truncation: the first error wins */
+}
+
+/* A header byte, also fed to the header CRC (for FHCRC). */
+static int header_byte(inflate_state_t *st)
+{
+    int b = next_byte(st);
+    uint8_t c = (uint8_t)b;
+    st->priv.crc = crc32_gzip(st->priv.crc, &c, 1);
+    return b;
 }
 
 static void gzip_header(inflate_state_t *st)
@@ -289,86 +249,76 @@ static void gzip_header(inflate_state_t *st)
     priv_t *p = &st->priv;
     uint8_t h[10];
     for (unsigned i = 0; i < 10; i++)
-        h[i] = (uint8_t)next_byte(st); /* next_byte runs the header CRC in this phase */
-    if (p->status != 0)
-        return;
-    if (h[0] != 0x1F || h[1] != 0x8B || h[2] != 8 || (h[3] & FRESERVED) != 0) {
-        fail(p, INFLATE_ERR_HEADER);
-        return;
-    }
+        h[i] = (uint8_t)header_byte(st);
+    if (h[0] != 0x1F || h[1] != 0x8B || h[2] != 8 || (h[3] & FRESERVED) != 0)
+        fail(p, INFLATE_ERR_HEADER); /* no effect after truncation: the first error wins */
     if (h[3] & FEXTRA) {
-        uint32_t xlen = bits(st, 16);
-        while (xlen-- > 0 && p->status == 0)
-            next_byte(st);
+        uint32_t xlen = (uint32_t)header_byte(st) & 0xFFu;
+        xlen |= ((uint32_t)header_byte(st) & 0xFFu) << 8;
+        while (xlen-- > 0)
+            header_byte(st);
     }
-    /* Zero-terminated name, then comment. */
+    /* Zero-terminated name, then comment (-1 once failed also ends them). */
     for (unsigned f = FNAME; f <= FCOMMENT; f <<= 1)
         if (h[3] & f)
-            while (p->status == 0 && next_byte(st) != 0) {
+            while (header_byte(st) > 0) {
             }
-    if (h[3] & FHCRC) {
-        uint32_t want = p->crc & 0xFFFFu;
-        if (bits(st, 16) != want)
-            fail(p, INFLATE_ERR_HEADER);
-    }
+    if ((h[3] & FHCRC) && bits(st, 16) != (p->crc & 0xFFFFu))
+        fail(p, INFLATE_ERR_HEADER);
     p->crc = 0;
-    p->phase = PH_BLOCK_HEADER;
 }
 
-/* CRC-32 and ISIZE, little-endian, compared byte by byte. */
-static void gzip_trailer(inflate_state_t *st)
+/* A little-endian word of the trailer. */
+static uint32_t word(inflate_state_t *st)
+{
+    uint32_t lo = bits(st, 16);
+    return lo | bits(st, 16) << 16;
+}
+
+inflate_status_t inflate_run(inflate_state_t *st, inflate_format_t format, inflate_read_fn read,
+                             inflate_write_fn write, void *ctx)
 {
     priv_t *p = &st->priv;
-    uint32_t want[2] = {p->crc, p->total_out}, diff = 0;
-    p->bitbuf = 0; /* to the byte boundary */
-    p->bitcnt = 0;
-    for (unsigned i = 0; i < 8; i++)
-        diff |= (uint32_t)next_byte(st) ^ ((want[i >> 2] >> (8 * (i & 3))) & 0xFFu);
-    if (diff != 0)
-        fail(p, INFLATE_ERR_CHECKSUM); /* unless truncated first */
-    p->phase = PH_DONE;
-}
-
-void inflate_init(inflate_state_t *st, inflate_format_t format, inflate_read_fn read, void *ctx)
-{
-    memset(&st->priv, 0, offsetof(priv_t, lencnt)); /* the tables need no clearing */
-    st->priv.read = read;
-    st->priv.ctx = ctx;
-    st->priv.format = format == INFLATE_FORMAT_GZIP ? INFLATE_FORMAT_GZIP : INFLATE_FORMAT_RAW;
-    st->priv.phase = format == INFLATE_FORMAT_GZIP ? PH_GZIP_HEADER : PH_BLOCK_HEADER;
-    if (read == NULL)
-        st->priv.status = INFLATE_ERR_READ;
-}
-
-inflate_status_t inflate_read(inflate_state_t *st, uint8_t *out, uint32_t cap, uint32_t *produced)
-{
-    priv_t *p = &st->priv;
-    uint32_t n = 0, crc_from = 0;
-    if (out == NULL)
-        cap = 0;
-    while (p->status == 0) {
-        uint8_t phase = p->phase;
-        if (phase == PH_GZIP_HEADER) {
-            gzip_header(st);
-        } else if (phase == PH_BLOCK_HEADER) {
-            block_header(st);
-        } else if (phase == PH_TRAILER) {
-            /* The running CRC must include this call's output before it is compared. */
-            p->crc = crc32_gzip(p->crc, out, n);
-            crc_from = n;
-            gzip_trailer(st);
-        } else if (phase == PH_DONE) {
-            p->status = INFLATE_DONE;
+    memset(p, 0, offsetof(priv_t, lencnt)); /* the tables need no clearing */
+    p->read = read;
+    p->write = write;
+    p->ctx = ctx;
+    if (read == NULL || write == NULL)
+        p->status = INFLATE_ERR_READ;
+    bool gzip = format == INFLATE_FORMAT_GZIP;
+    if (gzip)
+        gzip_header(st);
+    for (uint32_t last = 0; !last && p->status == 0;) {
+        last = bits(st, 1);
+        uint32_t type = bits(st, 2);
+        if (type == 0) {
+            /* Stored: skip to the byte boundary (fewer than 8 bits are buffered), LEN, NLEN. */
+            p->bitbuf = 0;
+            p->bitcnt = 0;
+            uint32_t len = bits(st, 16);
+            if ((len ^ bits(st, 16)) != 0xFFFFu)
+                fail(p, INFLATE_ERR_DATA);
+            while (len-- > 0 && p->status == 0)
+                put(st, (uint32_t)next_byte(st));
+        } else if (type == 1) {
+            fixed_codes(p);
+            huffman_block(st);
+        } else if (type == 2 && dynamic_codes(st)) {
+            huffman_block(st);
         } else {
-            block_data(st, out, cap, &n);
-            if (p->phase == phase)
-                break; /* output full (or an error) */
+            fail(p, INFLATE_ERR_DATA);
         }
     }
-    p->crc = crc32_gzip(p->crc, out + crc_from, n - crc_from);
-    if (produced != NULL)
-        *produced = n;
-    return p->status == 0 ? INFLATE_OK : (inflate_status_t)p->status;
+    flush(st, p->total_out & (INFLATE_CHUNK - 1u));
+    if (gzip) {
+        /* CRC-32 and ISIZE, from the byte boundary. */
+        p->bitbuf = 0;
+        p->bitcnt = 0;
+        uint32_t crc = word(st), isize = word(st);
+        if (crc != p->crc || isize != p->total_out)
+            fail(p, INFLATE_ERR_CHECKSUM); /* unless failed before */
+    }
+    return p->status == 0 ? INFLATE_DONE : (inflate_status_t)p->status;
 }
 
 uint32_t inflate_total_out(const inflate_state_t *st)

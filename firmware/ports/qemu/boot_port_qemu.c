@@ -1,6 +1,7 @@
 /* boot_port.h under QEMU: a segment is read over the bridge straight into its RAM address
  * (the bridge keeps no state in RAM, so the app's DRAM segments may overwrite the
- * bootloader's); the app starts with the stack pointer at 0x3FFFFFF0, as on the ESP8266. */
+ * bootloader's); the app starts through lx106_jump_to_app(), as on the ESP8266. */
+#include "app_jump.h"
 #include "boot_port.h"
 #include "bridge_proto.h"
 #include "qemu_bridge.h"
@@ -14,10 +15,5 @@ hal_status_t boot_port_load_segment(uint32_t load_addr, uint32_t flash_addr, uin
 int boot_port_start_app(uint32_t image_addr, uint32_t entry)
 {
     (void)image_addr;
-    __asm__ volatile("mov a1, %0\n"
-                     "jx %1\n"
-                     :
-                     : "r"(0x3FFFFFF0u), "r"(entry)
-                     : "memory");
-    __builtin_unreachable();
+    lx106_jump_to_app(entry);
 }

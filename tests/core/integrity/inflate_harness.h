@@ -1,5 +1,6 @@
 /* Shared by the inflate tests and the fuzz replay: run the inflater over a memory buffer with
- * a chosen input chunking and output buffer size, and compress with zlib. */
+ * a chosen input chunking, collecting its output (and checking the write callback's
+ * contract), and inflate with zlib. */
 #ifndef OTASIM_INFLATE_HARNESS_H
 #define OTASIM_INFLATE_HARNESS_H
 
@@ -43,41 +44,56 @@ typedef struct {
     unsigned calls;
 } inflate_result_t;
 
-/* Inflates `data` with output buffers of `cap` bytes (0: random 1..5000 per call, from rng).
- * Gives up (status as returned so far) after max_out bytes of output. */
+typedef struct {
+    mem_source_t src;
+    inflate_result_t *r;
+    const inflate_state_t *st;
+    size_t out_cap, max_out;
+    bool short_seen; /* a call with fewer than INFLATE_CHUNK bytes (must be the last) */
+} harness_ctx_t;
+
+static int32_t harness_read(void *ctx, uint8_t *buf, uint32_t cap)
+{
+    return mem_read(&((harness_ctx_t *)ctx)->src, buf, cap);
+}
+
+/* Appends the chunk, checking the write contract: 1..INFLATE_CHUNK bytes inside the window,
+ * INFLATE_CHUNK every time but the last, total_out consistent. Stops once max_out is passed. */
+static int harness_write(void *ctx, const uint8_t *data, uint32_t len)
+{
+    harness_ctx_t *h = ctx;
+    inflate_result_t *r = h->r;
+    if (len == 0 || len > INFLATE_CHUNK || h->short_seen || data < h->st->window ||
+        data + len > h->st->window + INFLATE_WINDOW_SIZE ||
+        inflate_total_out(h->st) != r->out_len + len)
+        abort(); /* contract broken */
+    h->short_seen = len < INFLATE_CHUNK;
+    r->calls++;
+    if (r->out_len + len > h->out_cap) {
+        while (r->out_len + len > h->out_cap)
+            h->out_cap *= 2;
+        r->out = realloc(r->out, h->out_cap);
+    }
+    memcpy(r->out + r->out_len, data, len);
+    r->out_len += len;
+    return r->out_len > h->max_out;
+}
+
+/* Inflates `data` (input in random chunks when rng is given). Stops (INFLATE_ERR_WRITE) once
+ * more than max_out bytes came out. */
 static inline inflate_result_t run_inflate(const uint8_t *data, size_t len, inflate_format_t fmt,
-                                           uint32_t cap, test_rng_t *rng, size_t max_out)
+                                           test_rng_t *rng, size_t max_out)
 {
     static inflate_state_t st; /* 35 KiB: not on the stack */
-    mem_source_t src = {data, len, 0, rng, -1, 0};
-    inflate_result_t r = {INFLATE_OK, NULL, 0, 0, 0, 0, 0};
-    size_t out_cap = 1024;
-    r.out = malloc(out_cap);
-    uint8_t *buf = malloc(5000);
-    inflate_init(&st, fmt, mem_read, &src);
-    for (;;) {
-        uint32_t c = cap ? cap : 1 + rng_below(rng, 5000);
-        uint32_t got = 0xDEADu;
-        r.status = inflate_read(&st, buf, c, &got);
-        r.calls++;
-        if (got > c)
-            abort(); /* contract broken: the test checks for this separately */
-        if (r.out_len + got > out_cap) {
-            while (r.out_len + got > out_cap)
-                out_cap *= 2;
-            r.out = realloc(r.out, out_cap);
-        }
-        memcpy(r.out + r.out_len, buf, got);
-        r.out_len += got;
-        if (r.status != INFLATE_OK || r.out_len > max_out)
-            break;
-        if (got == 0 && r.calls > 100000000u)
-            abort(); /* no progress: a hang */
-    }
-    free(buf);
+    inflate_result_t r = {INFLATE_DONE, NULL, 0, 0, 0, 0, 0};
+    harness_ctx_t h = {{data, len, 0, rng, -1, 0}, &r, &st, 1024, max_out, false};
+    r.out = malloc(h.out_cap);
+    r.status = inflate_run(&st, fmt, harness_read, harness_write, &h);
     r.total_in = inflate_total_in(&st);
     r.total_out = inflate_total_out(&st);
     r.crc = inflate_crc32(&st);
+    if (r.total_in > len || (r.status == INFLATE_DONE && r.total_out != r.out_len))
+        abort();
     return r;
 }
 
