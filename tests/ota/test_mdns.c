@@ -125,7 +125,8 @@ Test(dns, pointer_loops_and_forward_pointers_rejected)
     cr_expect_not(dns_read_name(fwd, sizeof(fwd), &off, &n));
     /* 12: a label spanning 13..16 that contains the name at 14; 17: a pointer back to 12.
      * Reading at 14: pointer 14 -> 12 is backwards, then label 12..16, then 17 -> 12 again:
-     * each pointer is before itself, yet the walk loops; it must be refused. */
+     * each pointer is before itself, yet the walk loops; it must be refused (by the
+     * pointer rule; the 255-byte limit is a second stop for loops through labels). */
     uint8_t loop[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 'x', 0xC0, 12, 'y', 0xC0, 12};
     off = 14;
     cr_expect_not(dns_read_name(loop, sizeof(loop), &off, &n));
