@@ -537,3 +537,14 @@ Test(mdns, config_checks)
     c.proto = "sctp";
     cr_expect_not(mdns_init(&mm, &c));
 }
+
+Test(mdns, default_hostname_is_printf_06x)
+{
+    char h[17], want[32];
+    static const uint32_t ids[] = {0, 0x1a2b3c, 0xABC, 0xFFFFFF, 0x1000000, 0xDEADBEEF};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        mdns_arduino_hostname(ids[i], h);
+        snprintf(want, sizeof(want), "esp8266-%06x", (unsigned)ids[i]);
+        cr_expect_str_eq(h, want);
+    }
+}

@@ -22,6 +22,17 @@ void mdns_arduino_config(mdns_config_t *c, const char *hostname, uint32_t ipv4, 
     c->ntxt = 4;
 }
 
+void mdns_arduino_hostname(uint32_t chip_id, char out[17])
+{
+    memcpy(out, "esp8266-", 8);
+    int digits = 6;
+    while (digits < 8 && (chip_id >> (4 * digits)))
+        digits++;
+    for (int i = 0; i < digits; i++)
+        out[8 + i] = "0123456789abcdef"[(chip_id >> (4 * (digits - 1 - i))) & 0xF];
+    out[8 + digits] = 0;
+}
+
 static bool label_name(dns_name_t *out, const char *label, const dns_name_t *rest)
 {
     return label && dns_name_prepend(out, (const uint8_t *)label, strlen(label), rest);
