@@ -64,6 +64,9 @@ typedef struct mdns_config {
  * ssh_upload=no, board=<board>, auth_upload=yes|no. The strings must outlive the config. */
 void mdns_arduino_config(mdns_config_t *c, const char *hostname, uint32_t ipv4, uint16_t port,
                          const char *board, bool auth);
+/* The Arduino core's default hostname: "esp8266-" and the chip id in lower-case hex, at least
+ * six digits (printf "esp8266-%06x"); out holds up to 16 characters and the NUL. */
+void mdns_arduino_hostname(uint32_t chip_id, char out[17]);
 
 typedef enum {
     MDNS_REC_A,
