@@ -593,12 +593,18 @@ int cmd_romloader(int argc, char **argv)
             }
         }
     }
-    /* Let the flasher read the last replies before the master closes (that would drop them). */
-    for (int i = 0; i < 100 && r.slave >= 0; i++) {
-        int q = 0;
-        if (ioctl(r.slave, FIONREAD, &q) || q == 0)
-            break;
-        usleep(10000);
+    /* Closing the master drops what the flasher has not read yet: after the loader was left,
+     * wait (up to 2 s) until the flasher closes its side (POLLHUP once no slave fd is open). */
+    if (r.ended && r.slave >= 0) {
+        close(r.slave);
+        r.slave = -1;
+        for (int i = 0; i < 200 && !stop; i++) {
+            struct pollfd p = {r.master, POLLIN, 0};
+            if (poll(&p, 1, 10) > 0 && (p.revents & POLLHUP))
+                break;
+            if (p.revents & POLLIN)
+                (void)!read(r.master, in, sizeof(in));
+        }
     }
     int rc = 0;
     if (flashsim_image_save(r.fs, image, 0, 0) != FLASHSIM_OK || write_straps(image)) {
