@@ -5,7 +5,8 @@
  * the quirk is what destroys it); every fault of the loader (silence, silence after sync,
  * checksum errors, non-SLIP bytes, a bad escape, a truncated reply) gives its own error and
  * exit 1 within a deadline, and a single corrupted block is retried. Every child is killed
- * at its deadline and the test then fails as a hang. */
+ * at its deadline and the test then fails as a hang. The flash file the loader saved boots
+ * natively with its strap state (FILE.straps): not reset, the Updater refuses (ERROR[11]). */
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -18,6 +19,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "imagekit.h"
+#include "layout.h"
+#include "native_device.h"
 
 #define FLASH_SIZE (1u << 20)
 #define SEC 4096u
@@ -344,4 +349,66 @@ Test(flash, no_port_and_bad_usage)
     free(e);
     const char *odd[] = {"0", NULL};
     cr_assert_eq(flash(5, odd), 2);
+}
+
+/* Issue 7 / #3915: a board flashed over serial and not reset stays strapped for UART boot.
+ * The flash file and its FILE.straps the loader saved boot natively; the app's Updater then
+ * refuses with ERROR[11]. Control: the same flash after a reset (the sidecar removed) takes
+ * the update. */
+static void boot_with_update(bool keep_straps, hdev_result_t *res)
+{
+    uint8_t *boot, *app, *app2, *pair, *pair2;
+    size_t bl, al, a2l, pl, p2l;
+    char e[200];
+    cr_assert_eq(imagekit_synth_boot("eboot", &boot, &bl), 0);
+    cr_assert_eq(imagekit_synth_app("basic", 1, 0, &app, &al), 0);
+    cr_assert_eq(imagekit_synth_app("basic", 2, 0, &app2, &a2l), 0);
+    cr_assert_eq(imagekit_pack_pair(boot, bl, app, al, &pair, &pl, e, sizeof(e)), 0, "%s", e);
+    cr_assert_eq(imagekit_pack_pair(boot, bl, app2, a2l, &pair2, &p2l, e, sizeof(e)), 0, "%s", e);
+    char f[320];
+    snprintf(f, sizeof(f), "%s/basic-v1.bin", dir);
+    write_file(f, pair, pl);
+    /* The synthesized header says 4 MB: a 4 MiB board, or the Updater fails with ERROR[8]. */
+    pid_t l = loader("--size", "4194304", NULL);
+    const char *args[] = {"0", f, NULL};
+    cr_assert_eq(flash(30, args), 0, "%s", err_text());
+    cr_assert_eq(wait_for(l, 5), 0);
+    char straps[340];
+    snprintf(straps, sizeof(straps), "%s.straps", img);
+    if (!keep_straps)
+        cr_assert_eq(unlink(straps), 0);
+    hdev_config_t cfg = {.seed = 1};
+    cr_assert(layout_by_name("4m1m", 4u << 20, &cfg.layout));
+    hdev_t *d = hdev_new(&cfg);
+    cr_assert_eq(hdev_load_flash_file(d, img, e, sizeof(e)), 0, "%s", e);
+    cr_assert_eq(hdev_uart_strap(d), keep_straps);
+    hdev_job_t job = {.data = pair2, .len = p2l, .declared = (uint32_t)p2l, .command = 0};
+    hdev_run(d, &job, NULL, res);
+    hdev_free(d);
+    free(boot);
+    free(app);
+    free(app2);
+    free(pair);
+    free(pair2);
+}
+
+Test(flash, not_reset_after_serial_flash_updater_refuses_error_11)
+{
+    hdev_result_t r;
+    boot_with_update(true, &r);
+    cr_assert(r.job_taken, "the flashed app booted and took the update (console: %s)", r.console);
+    cr_assert_not(r.job_ok);
+    cr_assert_eq(r.job_error, 11, "error %d: %s", r.job_error, r.job_msg);
+    cr_assert(strstr(r.job_msg, "ERROR[11]"), "%s", r.job_msg);
+    hdev_result_free(&r);
+}
+
+Test(flash, reset_after_serial_flash_update_succeeds)
+{
+    hdev_result_t r;
+    boot_with_update(false, &r);
+    cr_assert(r.job_taken);
+    cr_assert(r.job_ok, "error %d: %s", r.job_error, r.job_msg);
+    cr_assert_eq(r.app_version, 2, "the new app runs after the update");
+    hdev_result_free(&r);
 }
