@@ -10,6 +10,8 @@
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,12 +19,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "imagekit.h"
 #include "layout.h"
 #include "native_device.h"
+#include "romproto.h"
 
 #define FLASH_SIZE (1u << 20)
 #define SEC 4096u
@@ -411,4 +415,112 @@ Test(flash, reset_after_serial_flash_update_succeeds)
     cr_assert(r.job_ok, "error %d: %s", r.job_error, r.job_msg);
     cr_assert_eq(r.app_version, 2, "the new app runs after the update");
     hdev_result_free(&r);
+}
+
+/* The loader's side: bad input gets a ROM error reply (or is dropped) and the loader keeps
+ * serving. A minimal client over the pty with romproto. */
+typedef struct client {
+    int fd;
+    slip_dec_t dec;
+    uint8_t buf[512];
+} client_t;
+
+static void c_send_raw(client_t *c, const uint8_t *b, size_t n)
+{
+    cr_assert_eq(write(c->fd, b, n), (ssize_t)n);
+}
+
+static void c_send(client_t *c, const uint8_t *pkt, size_t n)
+{
+    uint8_t fr[1200];
+    size_t k = romproto_slip_encode(pkt, n, fr, sizeof(fr));
+    c_send_raw(c, fr, k);
+}
+
+/* The next reply within 2 s (a test failure otherwise: the loader must answer). */
+static rom_resp_t c_reply(client_t *c)
+{
+    for (int waited = 0; waited < 2000;) {
+        struct pollfd p = {c->fd, POLLIN, 0};
+        if (poll(&p, 1, 10) <= 0) {
+            waited += 10;
+            continue;
+        }
+        uint8_t b;
+        if (read(c->fd, &b, 1) != 1)
+            continue;
+        if (romproto_slip_feed(&c->dec, b) == SLIP_FRAME) {
+            rom_resp_t r;
+            cr_assert_eq(romproto_parse_response(c->dec.buf, c->dec.len, &r), ROMP_OK);
+            return r;
+        }
+    }
+    cr_assert_fail("the loader did not answer within 2 s");
+    rom_resp_t none = {0};
+    return none;
+}
+
+Test(flash, loader_answers_bad_requests_and_keeps_serving)
+{
+    pid_t l = loader(NULL, NULL, NULL);
+    client_t c;
+    c.fd = open(tty, O_RDWR | O_NOCTTY);
+    cr_assert_geq(c.fd, 0);
+    struct termios t;
+    tcgetattr(c.fd, &t);
+    cfmakeraw(&t);
+    tcsetattr(c.fd, TCSANOW, &t);
+    romproto_slip_init(&c.dec, c.buf, sizeof(c.buf));
+    uint8_t pkt[1100];
+    /* A frame with an invalid escape is dropped; garbage between frames too. */
+    const uint8_t bad[] = {0xC0, 0x00, 0x0A, 0xDB, 0x01, 0xC0, 'x', 'y'};
+    c_send_raw(&c, bad, sizeof(bad));
+    /* Truncated: 5 bytes of a READ_REG header -> 01 05 for READ_REG. */
+    const uint8_t trunc[] = {0x00, ROM_READ_REG, 0x04, 0x00, 0x00};
+    c_send(&c, trunc, sizeof(trunc));
+    rom_resp_t r = c_reply(&c);
+    cr_assert_eq(r.op, ROM_READ_REG);
+    cr_assert_eq(r.status, 1);
+    cr_assert_eq(r.error, ROM_E_BAD_MESSAGE);
+    /* Size field longer than the packet. */
+    uint32_t a = ROM_CHIP_MAGIC_REG;
+    size_t n = romproto_build_words(ROM_READ_REG, &a, 1, pkt, sizeof(pkt));
+    c_send(&c, pkt, n - 1);
+    r = c_reply(&c);
+    cr_assert_eq(r.status, 1);
+    /* A wrong checksum on FLASH_DATA -> 01 07. */
+    uint32_t fb[4] = {0x1000, 1, 0x400, 0x8000};
+    n = romproto_build_words(ROM_FLASH_BEGIN, fb, 4, pkt, sizeof(pkt));
+    c_send(&c, pkt, n);
+    r = c_reply(&c);
+    cr_assert_eq(r.status, 0);
+    uint8_t blk[0x400];
+    memset(blk, 0x5A, sizeof(blk));
+    n = romproto_build_data(ROM_FLASH_DATA, 0, blk, sizeof(blk), pkt, sizeof(pkt));
+    pkt[4] ^= 0xFF;
+    c_send(&c, pkt, n);
+    r = c_reply(&c);
+    cr_assert_eq(r.op, ROM_FLASH_DATA);
+    cr_assert_eq(r.status, 1);
+    cr_assert_eq(r.error, ROM_E_CHECKSUM);
+    /* Unknown opcode (esptool's GET_SECURITY_INFO) -> 01 05, never silence. */
+    n = romproto_build_request(ROM_GET_SECURITY_INFO, NULL, 0, 0, pkt, sizeof(pkt));
+    c_send(&c, pkt, n);
+    r = c_reply(&c);
+    cr_assert_eq(r.op, ROM_GET_SECURITY_INFO);
+    cr_assert_eq(r.error, ROM_E_BAD_MESSAGE);
+    /* Still serving: SYNC gets its 8 replies, READ_REG the chip magic. */
+    n = romproto_build_sync(pkt, sizeof(pkt));
+    c_send(&c, pkt, n);
+    for (int i = 0; i < 8; i++) {
+        r = c_reply(&c);
+        cr_assert_eq(r.op, ROM_SYNC);
+        cr_assert_eq(r.value, ROM_SYNC_VALUE);
+    }
+    n = romproto_build_words(ROM_READ_REG, &a, 1, pkt, sizeof(pkt));
+    c_send(&c, pkt, n);
+    r = c_reply(&c);
+    cr_assert_eq(r.value, ROM_CHIP_MAGIC_ESP8266);
+    close(c.fd);
+    stop_loader(l);
 }
