@@ -524,3 +524,20 @@ Test(flash, loader_answers_bad_requests_and_keeps_serving)
     close(c.fd);
     stop_loader(l);
 }
+
+Test(flash, image_past_the_end_of_flash_refused)
+{
+    uint8_t *d = pattern(2 * SEC, 11);
+    char file[320];
+    snprintf(file, sizeof(file), "%s/x.bin", dir);
+    write_file(file, d, 2 * SEC);
+    pid_t l = loader(NULL, NULL, NULL);
+    const char *args[] = {"0xFF000", file, NULL}; /* 8 KiB at 1 MiB - 4 KiB */
+    cr_assert_eq(flash(10, args), 1);
+    char *e = err_text();
+    cr_assert(strstr(e, "FLASH_BEGIN failed: status 1, error 0x01 (invalid input parameter)"), "%s",
+              e);
+    free(e);
+    free(d);
+    stop_loader(l);
+}
