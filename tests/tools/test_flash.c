@@ -541,3 +541,25 @@ Test(flash, image_past_the_end_of_flash_refused)
     free(d);
     stop_loader(l);
 }
+
+Test(flash, loader_dies_mid_flash_clear_error)
+{
+    uint8_t *d = pattern(16 * SEC, 12);
+    char file[320];
+    snprintf(file, sizeof(file), "%s/x.bin", dir);
+    write_file(file, d, 16 * SEC);
+    /* At 115200 the 64 KiB take ~6 s: the loader is killed half a second in. */
+    pid_t l = loader("--baud", "115200", NULL);
+    char *argv[] = {(char *)exe(), "flash", "--port", tty, "--quiet", "0", file, NULL};
+    pid_t f = spawn(argv, out);
+    usleep(500000);
+    kill(l, SIGKILL);
+    waitpid(l, NULL, 0);
+    int rc = wait_for(f, 10);
+    char *e = err_text();
+    cr_assert_neq(rc, -1, "the flasher hung after the loader died");
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, e);
+    cr_assert(strstr(e, "flash: "), "%s", e);
+    free(e);
+    free(d);
+}
