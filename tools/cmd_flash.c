@@ -3,7 +3,8 @@
  * port has no modem lines, e.g. a pty), SYNC with retries, chip check by READ_REG, attach with
  * FLASH_BEGIN(0, 0), then per file FLASH_BEGIN with the ROM erase-size workaround (§3.2) and
  * 0x400-byte FLASH_DATA blocks (0xFF padded, 3 tries each), and FLASH_BEGIN(0,0) + FLASH_END(1)
- * to leave the loader without a reset.
+ * to leave the loader without a reset. --flash-mode/-size/-freq patch the header of the image
+ * written at 0 as esptool does (§5.4).
  *
  * The ESP8266 ROM cannot change its baud rate or verify; both need a stub. `--stub fake`
  * uploads a placeholder stub that only `otasim romloader` pretends to run (§7.4); it then
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "imagekit.h"
 #include "md5.h"
 #include "romproto.h"
 
@@ -269,8 +271,50 @@ static int connect_rom(fl_t *f, unsigned attempts)
 typedef struct region {
     uint32_t addr;
     uint8_t *data;
-    uint32_t len;
+    uint32_t len, file_len;
 } region_t;
+
+/* --flash-mode/--flash-size/--flash-freq: -1 = keep (esptool's default). */
+typedef struct flash_params {
+    int mode, size, freq;
+} flash_params_t;
+
+static int lookup(const char *v, const char *const *names, const int *codes, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v, names[i]))
+            return codes[i];
+    return -2;
+}
+
+/* Header bytes 2-3 of the image written at 0 (spec §5.4), as esptool patches them. Unlike
+ * esptool, an elf2bin pair whose CRC words were valid gets them refreshed, or the app's
+ * ESP.checkFlashCRC() would fail after the patch (esp8266-ota.md §2.5). */
+static void patch_header(region_t *g, const flash_params_t *p, bool quiet)
+{
+    if (g->addr != 0 || g->file_len < 8 || g->data[0] != 0xE9 ||
+        (p->mode < 0 && p->size < 0 && p->freq < 0))
+        return;
+    uint8_t *copy = malloc(g->file_len);
+    if (!copy)
+        abort();
+    memcpy(copy, g->data, g->file_len);
+    char err[200];
+    bool pair = imagekit_fill_crc(copy, g->file_len, err, sizeof(err)) == 0 &&
+                memcmp(copy, g->data, g->file_len) == 0;
+    free(copy);
+    if (p->mode >= 0)
+        g->data[2] = (uint8_t)p->mode;
+    if (p->size >= 0)
+        g->data[3] = (uint8_t)((g->data[3] & 0x0F) | p->size);
+    if (p->freq >= 0)
+        g->data[3] = (uint8_t)((g->data[3] & 0xF0) | p->freq);
+    if (pair)
+        imagekit_fill_crc(g->data, g->file_len, err, sizeof(err));
+    if (!quiet)
+        fprintf(stderr, "Flash parameters set to 0x%02x%02x%s\n", g->data[2], g->data[3],
+                pair ? " (elf2bin CRC words refreshed)" : "");
+}
 
 static int load_region(const char *addr_s, const char *path, region_t *r, char *err, size_t cap)
 {
@@ -310,6 +354,7 @@ static int load_region(const char *addr_s, const char *path, region_t *r, char *
     fclose(fp);
     r->addr = (uint32_t)a - pre;
     r->len = len;
+    r->file_len = (uint32_t)sz;
     return 0;
 }
 
@@ -435,11 +480,22 @@ int cmd_flash(int argc, char **argv)
                                        {"connect-attempts", required_argument, 0, 'c'},
                                        {"timeout", required_argument, 0, 't'},
                                        {"quiet", no_argument, 0, 'q'},
+                                       {"flash-mode", required_argument, 0, 'M'},
+                                       {"flash-size", required_argument, 0, 'S'},
+                                       {"flash-freq", required_argument, 0, 'F'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *port = NULL;
     unsigned baud = ROM_BAUD, attempts = 7, timeout_ms = 3000;
     bool fake_stub = false, verify = false, workaround = true, stay = false, quiet = false;
+    flash_params_t fp = {-1, -1, -1};
+    static const char *const modes[] = {"keep", "qio", "qout", "dio", "dout"};
+    static const int mode_codes[] = {-1, 0, 1, 2, 3};
+    static const char *const sizes[] = {"keep", "512KB",  "256KB",  "1MB", "2MB",
+                                        "4MB",  "2MB-c1", "4MB-c1", "8MB", "16MB"};
+    static const int size_codes[] = {-1, 0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x80, 0x90};
+    static const char *const freqs[] = {"keep", "40m", "26m", "20m", "80m"};
+    static const int freq_codes[] = {-1, 0x0, 0x1, 0x2, 0xF};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -483,6 +539,23 @@ int cmd_flash(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'M':
+        case 'S':
+        case 'F': {
+            int v = c == 'M'   ? lookup(optarg, modes, mode_codes, 5)
+                    : c == 'S' ? lookup(optarg, sizes, size_codes, 10)
+                               : lookup(optarg, freqs, freq_codes, 5);
+            if (v == -2) {
+                fprintf(stderr, "flash: unknown --flash-%s '%s'\n",
+                        c == 'M'   ? "mode"
+                        : c == 'S' ? "size"
+                                   : "freq",
+                        optarg);
+                return 2;
+            }
+            *(c == 'M' ? &fp.mode : c == 'S' ? &fp.size : &fp.freq) = v;
+            break;
+        }
         default:
             usage();
             return 2;
@@ -508,6 +581,7 @@ int cmd_flash(int argc, char **argv)
             fprintf(stderr, "flash: %s\n", err);
             goto out;
         }
+        patch_header(&regs[nregs], &fp, quiet);
         nregs++;
     }
     static fl_t f;

@@ -563,3 +563,50 @@ Test(flash, loader_dies_mid_flash_clear_error)
     free(e);
     free(d);
 }
+
+/* §5.4: -fm dio -fs 2MB -ff 80m at 0 turns bytes 2-3 into 02 3F; the elf2bin CRC words are
+ * refreshed (a copy put through imagekit_fill_crc is unchanged). The same file at 0x10000 is
+ * written unpatched. */
+Test(flash, header_patched_at_0_with_crc_refreshed)
+{
+    uint8_t *boot, *app, *pair;
+    size_t bl, al, pl;
+    char e[200];
+    cr_assert_eq(imagekit_synth_boot("eboot", &boot, &bl), 0);
+    cr_assert_eq(imagekit_synth_app("basic", 1, 0, &app, &al), 0);
+    cr_assert_eq(imagekit_pack_pair(boot, bl, app, al, &pair, &pl, e, sizeof(e)), 0, "%s", e);
+    cr_assert_neq(pair[2] == 0x02 && pair[3] == 0x3F, true, "the test needs other bytes first");
+    char f[320];
+    snprintf(f, sizeof(f), "%s/pair.bin", dir);
+    write_file(f, pair, pl);
+    pid_t l = loader(NULL, NULL, NULL);
+    const char *args[] = {"--flash-mode",
+                          "dio",
+                          "--flash-size",
+                          "2MB",
+                          "--flash-freq",
+                          "80m",
+                          "0",
+                          f,
+                          "0x10000",
+                          f,
+                          NULL};
+    cr_assert_eq(flash(30, args), 0, "%s", err_text());
+    cr_assert_eq(wait_for(l, 5), 0);
+    uint8_t *fl = (uint8_t *)slurp(img, NULL);
+    cr_assert_eq(fl[2], 0x02);
+    cr_assert_eq(fl[3], 0x3F);
+    uint8_t *copy = malloc(pl);
+    memcpy(copy, fl, pl);
+    cr_assert_eq(imagekit_fill_crc(copy, pl, e, sizeof(e)), 0);
+    cr_assert_eq(memcmp(copy, fl, pl), 0, "the CRC words match the patched pair");
+    cr_assert_neq(memcmp(fl, pair, pl), 0);
+    cr_assert_eq(memcmp(fl + 0x10000, pair, pl), 0, "only the image at 0 is patched");
+    const char *bad[] = {"--flash-mode", "fast", "0", f, NULL};
+    cr_assert_eq(flash(5, bad), 2);
+    free(copy);
+    free(fl);
+    free(boot);
+    free(app);
+    free(pair);
+}
