@@ -9,7 +9,8 @@
  * The ESP8266 ROM cannot change its baud rate or verify; both need a stub. `--stub fake`
  * uploads a placeholder stub that only `otasim romloader` pretends to run (§7.4); it then
  * switches to --baud, writes 0x4000-byte blocks without the workaround and verifies each file
- * by SPI_FLASH_MD5. On a real chip it would crash: the esptool stub is not bundled (§8).
+ * by SPI_FLASH_MD5 (--verify) or by reading it back with READ_FLASH (--read-back). On a real chip
+ * it would crash: the esptool stub is not bundled (§8).
  *
  * Every read has a deadline; every failure prints one line naming it and exits 1. */
 #define _DEFAULT_SOURCE
@@ -430,6 +431,55 @@ static int verify_region(fl_t *f, const region_t *g)
     return 0;
 }
 
+/* READ_FLASH (§7.4): 0x1000-byte frames, each acknowledged with the running total, then the
+ * MD5 of the data; compared byte for byte with what was written. */
+static int read_back_region(fl_t *f, const region_t *g)
+{
+    uint32_t w[4] = {g->addr, g->len, 0x1000, 64};
+    if (words(f, ROM_READ_FLASH, w, 4, f->timeout_ms, NULL))
+        return -1;
+    md5_ctx_t c;
+    md5_init(&c);
+    uint32_t got = 0;
+    while (got < g->len) {
+        long k = read_frame(f, f->timeout_ms);
+        if (k <= 0) {
+            if (k == 0)
+                snprintf(f->err, sizeof(f->err), "read-back: timeout after %u of %u bytes", got,
+                         g->len);
+            return -1;
+        }
+        if ((uint32_t)k > g->len - got || ((uint32_t)k < 0x1000 && got + (uint32_t)k < g->len)) {
+            snprintf(f->err, sizeof(f->err), "read-back: a %ld-byte frame at %u of %u bytes", k,
+                     got, g->len);
+            return -1;
+        }
+        md5_update(&c, f->dec.buf, (size_t)k);
+        for (long i = 0; i < k; i++)
+            if (f->dec.buf[i] != g->data[got + i]) {
+                snprintf(f->err, sizeof(f->err),
+                         "read-back: flash 0x%06x reads 0x%02x, the file has 0x%02x",
+                         g->addr + got + (uint32_t)i, f->dec.buf[i], g->data[got + i]);
+                return -1;
+            }
+        got += (uint32_t)k;
+        uint8_t ack[4];
+        romproto_put32(ack, got);
+        if (send_packet(f, ack, 4))
+            return -1;
+    }
+    long k = read_frame(f, f->timeout_ms);
+    uint8_t dig[MD5_DIGEST_LEN];
+    md5_final(&c, dig);
+    if (k != MD5_DIGEST_LEN || memcmp(f->dec.buf, dig, MD5_DIGEST_LEN)) {
+        if (k >= 0)
+            snprintf(f->err, sizeof(f->err), "read-back: %s",
+                     k == 0 ? "no MD5 frame" : "the MD5 frame does not match the data");
+        return -1;
+    }
+    return 0;
+}
+
 /* The placeholder stub: 16 bytes at the v2 stub's address, entry just after (§7.4). */
 static int upload_fake_stub(fl_t *f)
 {
@@ -460,12 +510,13 @@ static void usage(void)
 {
     fprintf(
         stderr,
-        "usage: otasim flash --port DEV [--baud B] [--stub fake] [--verify]\n"
+        "usage: otasim flash --port DEV [--baud B] [--stub fake] [--verify] [--read-back]\n"
         "                    [--no-erase-workaround] [--after run|stay] [--connect-attempts N]\n"
         "                    [--timeout MS] [--quiet] ADDR FILE [ADDR FILE]...\n"
         "  writes FILEs at ADDRs through the ESP8266 ROM serial loader (115200 baud; the\n"
         "  ROM cannot change its rate). --stub fake: for `otasim romloader` only, switch to\n"
-        "  --baud and verify by MD5. --after run (default) leaves the loader without a reset:\n"
+        "  --baud, verify by MD5, read back (READ_FLASH). --after run (default) leaves the loader "
+        "without a reset:\n"
         "  the chip stays strapped for UART boot until it is reset (#3915).\n");
 }
 
@@ -475,6 +526,7 @@ int cmd_flash(int argc, char **argv)
                                        {"baud", required_argument, 0, 'b'},
                                        {"stub", required_argument, 0, 's'},
                                        {"verify", no_argument, 0, 'v'},
+                                       {"read-back", no_argument, 0, 'r'},
                                        {"no-erase-workaround", no_argument, 0, 'n'},
                                        {"after", required_argument, 0, 'a'},
                                        {"connect-attempts", required_argument, 0, 'c'},
@@ -487,6 +539,7 @@ int cmd_flash(int argc, char **argv)
                                        {0, 0, 0, 0}};
     const char *port = NULL;
     unsigned baud = ROM_BAUD, attempts = 7, timeout_ms = 3000;
+    bool read_back = false;
     bool fake_stub = false, verify = false, workaround = true, stay = false, quiet = false;
     flash_params_t fp = {-1, -1, -1};
     static const char *const modes[] = {"keep", "qio", "qout", "dio", "dout"};
@@ -519,6 +572,9 @@ int cmd_flash(int argc, char **argv)
             break;
         case 'v':
             verify = true;
+            break;
+        case 'r':
+            read_back = true;
             break;
         case 'n':
             workaround = false;
@@ -567,7 +623,7 @@ int cmd_flash(int argc, char **argv)
         usage();
         return 2;
     }
-    if (verify && !fake_stub) {
+    if ((verify || read_back) && !fake_stub) {
         fprintf(stderr, "flash: --verify needs a stub: the ESP8266 ROM has no read-back or MD5 "
                         "command (use --stub fake with otasim romloader)\n");
         return 2;
@@ -631,6 +687,10 @@ int cmd_flash(int argc, char **argv)
             goto fail;
         if (verify && !quiet)
             fprintf(stderr, "Hash of data verified.\n");
+        if (read_back && read_back_region(&f, &regs[i]))
+            goto fail;
+        if (read_back && !quiet)
+            fprintf(stderr, "Read back: identical.\n");
     }
     if (!stay) {
         if (f.stub) {

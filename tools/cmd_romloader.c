@@ -16,12 +16,14 @@
  * - the "fake stub" of §7.4: MEM_END(0, entry != 0) after a MEM upload is taken as "stub
  *   started": the loader answers, sends OHAI and then speaks the stub's dialect (value 0,
  *   0x4000-byte blocks, exact erase, 5-word FLASH_BEGIN, CHANGE_BAUDRATE, SPI_SET_PARAMS,
- *   SPI_ATTACH, SPI_FLASH_MD5, RUN_USER_CODE). No code runs: it is a read-back path for tests.
- * Faults for tests (--fault, repeatable): flip-data=N flips a bit of the N-th FLASH_DATA payload
- * as received (the ROM answers "checksum error"; the flasher's retry gets a clean copy),
- * checksum answers every FLASH_DATA with "checksum error", silent answers nothing,
- * silent-after-sync answers the SYNCs only, garbage / bad-escape / truncate spoil the reply to
- * FLASH_BEGIN (non-SLIP bytes before it, an invalid SLIP escape in it, a 5-byte packet). */
+ *   SPI_ATTACH, SPI_FLASH_MD5, READ_FLASH, RUN_USER_CODE). No code runs: it is a read-back path for
+ * tests. Faults for tests (--fault, repeatable): flip-data=N flips a bit of the N-th FLASH_DATA
+ * payload as received (the ROM answers "checksum error"; the flasher's retry gets a clean copy),
+ * corrupt-write=N stores the N-th FLASH_DATA with bit 0 of its first byte inverted and answers OK
+ * (a bad bit only a verify finds), checksum answers every FLASH_DATA with
+ * "checksum error", silent answers nothing, silent-after-sync answers the SYNCs only, garbage /
+ * bad-escape / truncate spoil the reply to FLASH_BEGIN (non-SLIP bytes before it, an invalid SLIP
+ * escape in it, a 5-byte packet). */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -61,7 +63,8 @@ typedef struct rl {
     bool stub, f_checksum, synced;
     int f_reply; /* 0, 'g' garbage, 'e' bad escape, 't' truncate: the FLASH_BEGIN reply */
     uint32_t mem_size, mem_got;
-    long flip_data; /* -1 none */
+    long flip_data;     /* -1 none */
+    long corrupt_write; /* -1 none: the N-th FLASH_DATA lands with a bit flipped, answered OK */
     long data_count;
     /* FLASH_BEGIN state */
     bool begun;
@@ -155,18 +158,20 @@ static void write_line(rl_t *r, const uint8_t *b, size_t n)
     if (r->byte_ns)
         sleep_until(now_ns() + n * r->byte_ns);
     size_t o = 0;
+    int stalled = 0;
     while (o < n) {
         ssize_t w = write(r->master, b + o, n - o);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN) {
+            if (errno == EAGAIN && ++stalled < 30) { /* a host that reads nothing for 3 s */
                 struct pollfd p = {r->master, POLLOUT, 0};
                 poll(&p, 1, 100);
                 continue;
             }
             return;
         }
+        stalled = 0;
         o += (size_t)w;
     }
 }
@@ -257,10 +262,56 @@ static void do_flash_data(rl_t *r, rom_req_t *q)
         reply(r, q->op, 0, 1, ROM_E_FLASH_WRITE);
         return;
     }
-    flashsim_read(r->fs, addr, back, n);
+    if (r->corrupt_write >= 0 && r->data_count - 1 == r->corrupt_write) {
+        uint8_t b = (uint8_t)(buf[0] ^ 0x01); /* a bit the chip got wrong; the ROM misses it */
+        flashsim_poke(r->fs, addr, &b, 1);
+        flashsim_read(r->fs, addr, back, n);
+        memcpy(back, buf, n);
+    } else {
+        flashsim_read(r->fs, addr, back, n);
+    }
     r->bytes_written += dlen;
     /* the ROM checks what it wrote: NOR AND-write over unerased bits shows here */
     reply(r, q->op, 0, memcmp(back, buf, n) ? 1 : 0, memcmp(back, buf, n) ? ROM_E_FLASH_WRITE : 0);
+}
+
+/* READ_FLASH (§7.4): reply, then frames of `packet` bytes, never more than `inflight` ahead of
+ * the host's acks (4-byte running totals), then the MD5 of all the data. A host that stops
+ * acknowledging for 3 s ends it. */
+static void read_flash(rl_t *r, const rom_req_t *q)
+{
+    uint32_t a = romproto_word(q, 0), n = romproto_word(q, 1);
+    uint32_t packet = romproto_word(q, 2), inflight = romproto_word(q, 3);
+    if ((uint64_t)a + n > r->size || packet == 0 || packet > 0x1000 || inflight == 0) {
+        reply(r, q->op, 0, 1, ROM_E_INVALID_PARAM);
+        return;
+    }
+    reply(r, q->op, 0, 0, 0);
+    uint8_t buf[0x1000], framed[2 * 0x1000 + 2], ackbuf[64], in[256];
+    slip_dec_t ack;
+    romproto_slip_init(&ack, ackbuf, sizeof(ackbuf));
+    uint32_t sent = 0, acked = 0;
+    md5_ctx_t c;
+    md5_init(&c);
+    while (acked < n && !stop) {
+        while (sent < n && (sent - acked) / packet < inflight) {
+            uint32_t k = n - sent < packet ? n - sent : packet;
+            flashsim_peek(r->fs, a + sent, buf, k);
+            md5_update(&c, buf, k);
+            write_line(r, framed, romproto_slip_encode(buf, k, framed, sizeof(framed)));
+            sent += k;
+        }
+        struct pollfd p = {r->master, POLLIN, 0};
+        if (poll(&p, 1, 3000) <= 0)
+            return; /* the host gave up */
+        ssize_t got = read(r->master, in, sizeof(in));
+        for (ssize_t i = 0; i < got; i++)
+            if (romproto_slip_feed(&ack, in[i]) == SLIP_FRAME && ack.len == 4)
+                acked = romproto_get32(ack.buf);
+    }
+    uint8_t dig[MD5_DIGEST_LEN];
+    md5_final(&c, dig);
+    write_line(r, framed, romproto_slip_encode(dig, sizeof(dig), framed, sizeof(framed)));
 }
 
 /* The fake stub's own commands (§7.4). Returns false for an opcode it does not know. */
@@ -303,6 +354,12 @@ static bool stub_command(rl_t *r, const rom_req_t *q)
         reply_data(r, q->op, 0, dig, MD5_DIGEST_LEN, 0, 0);
         return true;
     }
+    case ROM_READ_FLASH:
+        if (q->size != 16)
+            reply(r, q->op, 0, 1, ROM_E_BAD_MESSAGE);
+        else
+            read_flash(r, q);
+        return true;
     case ROM_RUN_USER_CODE:
         r->ended = true; /* no reply: the app starts (without a reset) */
         return true;
@@ -429,14 +486,15 @@ static int write_straps(const char *image)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: otasim romloader --pty --image FILE [--size BYTES] [--baud B] [--link PATH]\n"
-            "                        [--exact-erase] [--exit-after-end]\n"
-            "                        [--fault F]...  F: flip-data=N checksum silent\n"
-            "                        silent-after-sync garbage bad-escape truncate\n"
-            "  a simulated ESP8266 in UART download mode on a pseudo-terminal; prints\n"
-            "  'pty: /dev/pts/N'; FILE is loaded if it exists and saved on exit (with\n"
-            "  FILE.straps: boot_mode=1 reset=no)\n");
+    fprintf(
+        stderr,
+        "usage: otasim romloader --pty --image FILE [--size BYTES] [--baud B] [--link PATH]\n"
+        "                        [--exact-erase] [--exit-after-end]\n"
+        "                        [--fault F]...  F: flip-data=N corrupt-write=N checksum silent\n"
+        "                        silent-after-sync garbage bad-escape truncate\n"
+        "  a simulated ESP8266 in UART download mode on a pseudo-terminal; prints\n"
+        "  'pty: /dev/pts/N'; FILE is loaded if it exists and saved on exit (with\n"
+        "  FILE.straps: boot_mode=1 reset=no)\n");
 }
 
 int cmd_romloader(int argc, char **argv)
@@ -454,6 +512,7 @@ int cmd_romloader(int argc, char **argv)
     rl_t r;
     memset(&r, 0, sizeof(r));
     r.flip_data = -1;
+    r.corrupt_write = -1;
     r.size = 4u << 20;
     bool pty = false;
     const char *image = NULL, *link = NULL;
@@ -486,6 +545,8 @@ int cmd_romloader(int argc, char **argv)
         case 'f':
             if (strncmp(optarg, "flip-data=", 10) == 0)
                 r.flip_data = strtol(optarg + 10, NULL, 10);
+            else if (strncmp(optarg, "corrupt-write=", 14) == 0)
+                r.corrupt_write = strtol(optarg + 14, NULL, 10);
             else if (strcmp(optarg, "silent") == 0)
                 r.silent = true;
             else if (strcmp(optarg, "silent-after-sync") == 0)

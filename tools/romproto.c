@@ -59,6 +59,8 @@ const char *romproto_op_name(uint8_t op)
         return "SPI_FLASH_MD5";
     case ROM_GET_SECURITY_INFO:
         return "GET_SECURITY_INFO";
+    case ROM_READ_FLASH:
+        return "READ_FLASH";
     case ROM_RUN_USER_CODE:
         return "RUN_USER_CODE";
     }

@@ -42,6 +42,7 @@ enum rom_op {
     ROM_CHANGE_BAUDRATE = 0x0F,
     ROM_SPI_FLASH_MD5 = 0x13,
     ROM_GET_SECURITY_INFO = 0x14,
+    ROM_READ_FLASH = 0xD2,
     ROM_RUN_USER_CODE = 0xD3,
 };
 

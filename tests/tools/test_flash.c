@@ -610,3 +610,57 @@ Test(flash, header_patched_at_0_with_crc_refreshed)
     free(app);
     free(pair);
 }
+
+Test(flash, fake_stub_read_back_round_trip)
+{
+    const char *extra[] = {"--stub", "fake", "--baud", "460800", "--read-back", NULL};
+    round_trip(extra, 3);
+}
+
+/* The second FLASH_DATA block (it exists with 0x400 and 0x4000 blocks) stored with a wrong bit
+ * but acknowledged: the ROM path cannot notice (exit 0, and
+ * the flash differs: the negative control), MD5 verify and read-back both do. */
+static int corrupt(const char *const *extra, char **e)
+{
+    uint8_t *d = pattern(5 * SEC, 13);
+    char file[320];
+    snprintf(file, sizeof(file), "%s/x.bin", dir);
+    write_file(file, d, 5 * SEC);
+    unlink(img);
+    pid_t l = loader("--fault", "corrupt-write=1", NULL);
+    const char *args[12];
+    int k = 0;
+    for (; extra[k]; k++)
+        args[k] = extra[k];
+    args[k++] = "0";
+    args[k++] = file;
+    args[k] = NULL;
+    int rc = flash(20, args);
+    *e = err_text();
+    if (rc == 0) {
+        cr_assert_eq(wait_for(l, 5), 0);
+        uint8_t *fl = (uint8_t *)slurp(img, NULL);
+        cr_assert_neq(memcmp(fl, d, 5 * SEC), 0, "the fault really corrupts the flash");
+        free(fl);
+    } else {
+        stop_loader(l);
+    }
+    free(d);
+    return rc;
+}
+
+Test(flash, corrupt_write_unnoticed_by_rom_caught_by_md5_and_read_back)
+{
+    char *e;
+    const char *rom[] = {NULL};
+    cr_assert_eq(corrupt(rom, &e), 0, "%s", e);
+    free(e);
+    const char *md5[] = {"--stub", "fake", "--verify", NULL};
+    cr_assert_eq(corrupt(md5, &e), 1);
+    cr_assert(strstr(e, "verify failed"), "%s", e);
+    free(e);
+    const char *rb[] = {"--stub", "fake", "--read-back", NULL};
+    cr_assert_eq(corrupt(rb, &e), 1);
+    cr_assert(strstr(e, "read-back: flash 0x"), "%s", e);
+    free(e);
+}
