@@ -287,7 +287,7 @@ static void fault(const char *f, const char *want, double deadline)
     snprintf(file, sizeof(file), "%s/x.bin", dir);
     write_file(file, d, 5 * SEC);
     pid_t l = loader("--fault", f, NULL);
-    const char *args[] = {"--connect-attempts", "1", "--timeout", "500", "0", file, NULL};
+    const char *args[] = {"--connect-attempts", "1", "--timeout", "1500", "0", file, NULL};
     int rc = flash(deadline, args);
     char *e = err_text();
     cr_assert_neq(rc, -1, "fault %s: the flasher hung (killed after %.0f s)", f, deadline);
