@@ -349,6 +349,7 @@ static int load_region(const char *addr_s, const char *path, region_t *r, char *
     memset(r->data, 0xFF, len);
     if (fread(r->data + pre, 1, (size_t)sz, fp) != (size_t)sz) {
         fclose(fp);
+        free(r->data);
         snprintf(err, cap, "cannot read %s", path);
         return -1;
     }
