@@ -513,12 +513,14 @@ static void usage(void)
         stderr,
         "usage: otasim flash --port DEV [--baud B] [--stub fake] [--verify] [--read-back]\n"
         "                    [--no-erase-workaround] [--after run|stay] [--connect-attempts N]\n"
-        "                    [--timeout MS] [--quiet] ADDR FILE [ADDR FILE]...\n"
-        "  writes FILEs at ADDRs through the ESP8266 ROM serial loader (115200 baud; the\n"
-        "  ROM cannot change its rate). --stub fake: for `otasim romloader` only, switch to\n"
-        "  --baud, verify by MD5, read back (READ_FLASH). --after run (default) leaves the loader "
-        "without a reset:\n"
-        "  the chip stays strapped for UART boot until it is reset (#3915).\n");
+        "                    [--timeout MS] [--quiet] [--flash-mode qio|qout|dio|dout]\n"
+        "                    [--flash-size 512KB|256KB|1MB|2MB|4MB|2MB-c1|4MB-c1|8MB|16MB]\n"
+        "                    [--flash-freq 40m|26m|20m|80m] ADDR FILE [ADDR FILE]...\n"
+        "  writes FILEs at ADDRs through the ESP8266 ROM serial loader (115200 baud: the\n"
+        "  ROM cannot change its rate). --stub fake (otasim romloader only): switch to\n"
+        "  --baud, --verify by MD5, --read-back by READ_FLASH. --after run (default) leaves\n"
+        "  the loader without a reset: the chip stays strapped for UART boot until it is\n"
+        "  reset (#3915). --flash-*: patch the header of the image at 0 (keep by default).\n");
 }
 
 int cmd_flash(int argc, char **argv)
