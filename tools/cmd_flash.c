@@ -643,6 +643,18 @@ int cmd_flash(int argc, char **argv)
         patch_header(&regs[nregs], &fp, quiet);
         nregs++;
     }
+    /* Overlapping files (sector-aligned, as written) would overwrite each other. */
+    for (unsigned i = 0; i < nregs; i++)
+        for (unsigned j = i + 1; j < nregs; j++) {
+            uint32_t ie = (regs[i].addr + regs[i].len + 4095) & ~4095u;
+            uint32_t je = (regs[j].addr + regs[j].len + 4095) & ~4095u;
+            if (regs[i].addr < je && regs[j].addr < ie) {
+                fprintf(stderr,
+                        "flash: files %u (0x%06x..0x%06x) and %u (0x%06x..0x%06x) overlap\n", i + 1,
+                        regs[i].addr, ie, j + 1, regs[j].addr, je);
+                goto out;
+            }
+        }
     static fl_t f;
     memset(&f, 0, sizeof(f));
     f.timeout_ms = timeout_ms;

@@ -353,6 +353,16 @@ Test(flash, no_port_and_bad_usage)
     free(e);
     const char *odd[] = {"0", NULL};
     cr_assert_eq(flash(5, odd), 2);
+    char f[320];
+    snprintf(f, sizeof(f), "%s/small.bin", dir);
+    uint8_t *d = pattern(100, 1);
+    write_file(f, d, 100);
+    free(d);
+    const char *overlap[] = {"0x1000", f, "0x1f00", f, NULL}; /* both touch sector 1 */
+    cr_assert_eq(flash(5, overlap), 1);
+    e = err_text();
+    cr_assert(strstr(e, "overlap"), "%s", e);
+    free(e);
 }
 
 /* Issue 7 / #3915: a board flashed over serial and not reset stays strapped for UART boot.
