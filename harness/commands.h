@@ -17,12 +17,14 @@ int cmd_bench_primitives(int argc, char **argv); /* cmd_bench_primitives.c */
 int cmd_run(int argc, char **argv);              /* cmd_run.c: scenarios */
 int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
-int cmd_replay(int argc, char **argv);    /* replay.c */
-int cmd_report(int argc, char **argv);    /* cmd_report.c */
-int cmd_sign(int argc, char **argv);      /* tools/cmd_sign.c */
-int cmd_image(int argc, char **argv);     /* tools/cmd_image.c */
-int cmd_serve(int argc, char **argv);     /* tools/cmd_serve.c */
-int cmd_upload(int argc, char **argv);    /* tools/cmd_upload.c */
-int cmd_romloader(int argc, char **argv); /* tools/cmd_romloader.c */
+int cmd_replay(int argc, char **argv);      /* replay.c */
+int cmd_report(int argc, char **argv);      /* cmd_report.c */
+int cmd_sign(int argc, char **argv);        /* tools/cmd_sign.c */
+int cmd_image(int argc, char **argv);       /* tools/cmd_image.c */
+int cmd_serve(int argc, char **argv);       /* tools/cmd_serve.c */
+int cmd_upload(int argc, char **argv);      /* tools/cmd_upload.c */
+int cmd_romloader(int argc, char **argv);   /* tools/cmd_romloader.c */
+int cmd_flash(int argc, char **argv);       /* tools/cmd_flash.c */
+int cmd_bench_flash(int argc, char **argv); /* tools/cmd_bench_flash.c: 'bench flash' */
 
 #endif

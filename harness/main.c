@@ -23,6 +23,7 @@ static const otasim_command_t commands[] = {
      cmd_upload},
     {"romloader", "a simulated ESP8266 ROM loader (download mode) on a pseudo-terminal",
      cmd_romloader},
+    {"flash", "write images to an ESP8266 through its ROM serial loader (esptool-like)", cmd_flash},
     {NULL, NULL, NULL},
 };
 

@@ -49,6 +49,20 @@ const char *romproto_op_name(uint8_t op)
         return "WRITE_REG";
     case ROM_READ_REG:
         return "READ_REG";
+    case ROM_SPI_SET_PARAMS:
+        return "SPI_SET_PARAMS";
+    case ROM_SPI_ATTACH:
+        return "SPI_ATTACH";
+    case ROM_CHANGE_BAUDRATE:
+        return "CHANGE_BAUDRATE";
+    case ROM_SPI_FLASH_MD5:
+        return "SPI_FLASH_MD5";
+    case ROM_GET_SECURITY_INFO:
+        return "GET_SECURITY_INFO";
+    case ROM_READ_FLASH:
+        return "READ_FLASH";
+    case ROM_RUN_USER_CODE:
+        return "RUN_USER_CODE";
     }
     return "unknown command";
 }

@@ -36,6 +36,14 @@ enum rom_op {
     ROM_SYNC = 0x08,
     ROM_WRITE_REG = 0x09,
     ROM_READ_REG = 0x0A,
+    /* stub only (§3.3, §7.4) */
+    ROM_SPI_SET_PARAMS = 0x0B,
+    ROM_SPI_ATTACH = 0x0D,
+    ROM_CHANGE_BAUDRATE = 0x0F,
+    ROM_SPI_FLASH_MD5 = 0x13,
+    ROM_GET_SECURITY_INFO = 0x14,
+    ROM_READ_FLASH = 0xD2,
+    ROM_RUN_USER_CODE = 0xD3,
 };
 
 /* Error byte of a failed ROM reply (status 1), spec §3.4. */

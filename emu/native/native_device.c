@@ -128,6 +128,33 @@ void hdev_external_reset(hdev_t *d)
     d->boots_since_reset = 0;
 }
 
+int hdev_load_flash_file(hdev_t *d, const char *path, char *err, size_t errlen)
+{
+    flashsim_status_t st = flashsim_image_load(d->fs, path, 0);
+    if (st != FLASHSIM_OK) {
+        snprintf(err, errlen, "%s: %s", path,
+                 st == FLASHSIM_ERR_RANGE ? "larger than the flash chip" : strerror(errno));
+        return -1;
+    }
+    char sp[4096];
+    snprintf(sp, sizeof(sp), "%s.straps", path);
+    FILE *f = fopen(sp, "r");
+    hdev_external_reset(d);
+    if (!f)
+        return 0; /* no sidecar: a board that was reset after flashing */
+    char line[128];
+    bool uart = false, no_reset = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "boot_mode=", 10) == 0)
+            uart = strtoul(line + 10, NULL, 0) == 1;
+        else if (strncmp(line, "reset=", 6) == 0)
+            no_reset = strncmp(line + 6, "no", 2) == 0;
+    }
+    fclose(f);
+    hdev_set_uart_strap(d, uart && no_reset);
+    return 0;
+}
+
 void hdev_recording_free(hdev_recording_t *r)
 {
     for (size_t i = 0; i < r->nrecs; i++) {

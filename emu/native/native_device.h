@@ -141,6 +141,12 @@ bool hdev_uart_strap(const hdev_t *d);
  * flashsim_warm_reset()/flashsim_power_loss() when the reset re-latches them. */
 void hdev_external_reset(hdev_t *d);
 
+/* A board's flash file as `otasim romloader` leaves it: the raw image into the chip and, when
+ * FILE.straps exists, its strap state ("boot_mode=1" with "reset=no": flashed over serial and
+ * not reset, so the first boot is in UART boot mode, #3915; anything else: latched for flash
+ * boot). Returns 0, or -1 with a message in err. */
+int hdev_load_flash_file(hdev_t *d, const char *path, char *err, size_t errlen);
+
 /* Boot from the current state until the app is idle or the run ends otherwise. `job` may be
  * NULL. With `rec`, every record is appended to it (with snapshots). */
 void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_result_t *out);
