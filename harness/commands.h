@@ -24,5 +24,6 @@ int cmd_image(int argc, char **argv);     /* tools/cmd_image.c */
 int cmd_serve(int argc, char **argv);     /* tools/cmd_serve.c */
 int cmd_upload(int argc, char **argv);    /* tools/cmd_upload.c */
 int cmd_romloader(int argc, char **argv); /* tools/cmd_romloader.c */
+int cmd_device(int argc, char **argv);    /* cmd_device.c */
 
 #endif

@@ -23,6 +23,8 @@ static const otasim_command_t commands[] = {
      cmd_upload},
     {"romloader", "a simulated ESP8266 ROM loader (download mode) on a pseudo-terminal",
      cmd_romloader},
+    {"device", "a long-running networked simulated device (web update, espota) to update by hand",
+     cmd_device},
     {NULL, NULL, NULL},
 };
 
