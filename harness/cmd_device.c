@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "himages.h"
 #include "native_device.h"
+#include "netsim.h"
 
 static const char usage[] =
     "usage: otasim device --app NAME --layout LAYOUT --flash FILE [options]\n"
@@ -37,6 +38,8 @@ static const char usage[] =
     "                    (default web=8080,ota=8266; 0: a free port; -: off)\n"
     "  --mac XX:XX:XX:XX:XX:XX  the device's MAC (several devices: one each)\n"
     "  --seed S          flash model and random seed (default 1)\n"
+    "  --fault SPEC      a bad link: loss=P (0..1),latency=MS,rate=BYTES/s,drop=K (reset after\n"
+    "                    K TCP bytes to the device),stall=K (silence after K),seed=S\n"
     "  --images DIR      where the bootloader/app images come from (default: the build's)\n";
 
 static int stop_pipe[2] = {-1, -1};
@@ -121,13 +124,20 @@ static int make_flash(hdev_t *d, const char *images, const char *app, uint32_t v
 
 int cmd_device(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"app", required_argument, 0, 'a'},     {"layout", required_argument, 0, 'l'},
-        {"flash", required_argument, 0, 'f'},   {"boot", required_argument, 0, 'b'},
-        {"version", required_argument, 0, 'v'}, {"password", required_argument, 0, 'p'},
-        {"ports", required_argument, 0, 'P'},   {"mac", required_argument, 0, 'm'},
-        {"seed", required_argument, 0, 's'},    {"images", required_argument, 0, 'i'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"app", required_argument, 0, 'a'},
+                                         {"layout", required_argument, 0, 'l'},
+                                         {"flash", required_argument, 0, 'f'},
+                                         {"boot", required_argument, 0, 'b'},
+                                         {"version", required_argument, 0, 'v'},
+                                         {"password", required_argument, 0, 'p'},
+                                         {"ports", required_argument, 0, 'P'},
+                                         {"mac", required_argument, 0, 'm'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"images", required_argument, 0, 'i'},
+                                         {"fault", required_argument, 0, 'F'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    static netsim_faults_t faults;
     const char *app = NULL, *layout = NULL, *file = NULL, *images = NULL;
     bool safe = true;
     unsigned long version = 1;
@@ -179,6 +189,15 @@ int cmd_device(int argc, char **argv)
         case 'i':
             images = optarg;
             break;
+        case 'F': {
+            char err[200];
+            if (!netsim_parse_faults(optarg, &faults, err, sizeof(err))) {
+                fprintf(stderr, "otasim device: --fault: %s\n", err);
+                return 2;
+            }
+            net.faults = &faults;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;

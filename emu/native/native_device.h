@@ -37,6 +37,7 @@ typedef struct hdev_net {
     int stop_fd;          /* readable (or EOF): stop; -1: never */
     int console_fd;       /* the console also goes here as it is written; -1: not */
     uint8_t mac[6];       /* all zero: 02:00:00:00:00:01 */
+    const struct netsim_faults *faults; /* netsim.h; NULL: a clean link */
 } hdev_net_t;
 
 typedef struct hdev_config {

@@ -45,6 +45,8 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         say("net: no network\n");
         return false;
     }
+    if (nc->faults)
+        netsim_set_faults(n, nc->faults);
     char line[160];
     bool ok = true, restart = false;
     static webupdate_config_t wcfg;

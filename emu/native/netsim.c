@@ -24,6 +24,7 @@
 typedef struct frame {
     uint16_t len;
     uint8_t *data;
+    int64_t due_ns; /* not handed over before (latency, rate cap) */
 } frame_t;
 
 typedef struct queue {
@@ -46,6 +47,11 @@ struct netsim {
     struct pollfd pfd[MAX_POLL];
     int npfd;
     uint64_t out_frames, in_frames;
+    netsim_faults_t faults;
+    uint64_t rng;
+    uint64_t tcp_to_dev; /* TCP payload bytes towards the device since the faults were set */
+    bool dropped;        /* drop_after has fired */
+    int64_t link_free_ns[2];
 };
 
 static bool lwip_ready;
@@ -57,17 +63,155 @@ static int64_t now_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static bool enqueue(queue_t *q, const void *data, size_t len)
+static uint64_t rng_next(netsim_t *n)
+{
+    uint64_t x = n->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return n->rng = x;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (len & 1)
+        sum += (uint32_t)p[len - 1] << 8;
+    return sum;
+}
+
+/* An IPv4 TCP frame: its header offsets and payload length; false for anything else. */
+static bool tcp_frame(const uint8_t *f, size_t len, size_t *ip, size_t *tcp, size_t *payload)
+{
+    if (len < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4 || f[23] != 6)
+        return false;
+    size_t ihl = (size_t)(f[14] & 15) * 4, tot = (size_t)f[16] << 8 | f[17];
+    if (ihl < 20 || 14 + tot > len || tot < ihl + 20)
+        return false;
+    size_t doff = (size_t)(f[14 + ihl + 12] >> 4) * 4;
+    if (doff < 20 || tot < ihl + doff)
+        return false;
+    *ip = 14;
+    *tcp = 14 + ihl;
+    *payload = tot - ihl - doff;
+    return true;
+}
+
+/* Turns a data segment into a bare RST|ACK with the same sequence number (in the device's
+ * window: it is the data it waits for); returns the new frame length. */
+static size_t forge_reset(uint8_t *f, size_t ip, size_t tcp)
+{
+    size_t ihl = tcp - ip, doff = (size_t)(f[tcp + 12] >> 4) * 4, tot = ihl + doff;
+    f[ip + 2] = (uint8_t)(tot >> 8);
+    f[ip + 3] = (uint8_t)tot;
+    f[ip + 10] = f[ip + 11] = 0;
+    uint16_t c = csum_fold(csum_add(0, f + ip, ihl));
+    f[ip + 10] = (uint8_t)(c >> 8);
+    f[ip + 11] = (uint8_t)c;
+    f[tcp + 13] = 0x14; /* RST, ACK */
+    f[tcp + 16] = f[tcp + 17] = 0;
+    uint32_t sum = csum_add(0, f + ip + 12, 8); /* pseudo header: addresses */
+    sum += 6 + (uint32_t)doff;
+    c = csum_fold(csum_add(sum, f + tcp, doff));
+    f[tcp + 16] = (uint8_t)(c >> 8);
+    f[tcp + 17] = (uint8_t)c;
+    return ip + tot;
+}
+
+static bool enqueue(netsim_t *n, queue_t *q, const void *data, size_t len)
 {
     if (q->count == QUEUE_MAX || len > 0xFFFF)
         return false; /* dropped: TCP retransmits, as on a congested link */
+    const netsim_faults_t *ft = &n->faults;
+    if (ft->loss > 0 && (double)(rng_next(n) >> 11) / 9007199254740992.0 < ft->loss)
+        return false;
     frame_t *f = &q->f[(q->head + q->count) % QUEUE_MAX];
     f->data = malloc(len);
     if (!f->data)
         return false;
     memcpy(f->data, data, len);
+    size_t ip, tcp, pl;
+    if (q == &n->to_dev && (ft->drop_after >= 0 || ft->stall_after >= 0) &&
+        tcp_frame(f->data, len, &ip, &tcp, &pl) && pl) {
+        if (ft->stall_after >= 0 && n->tcp_to_dev >= (uint64_t)ft->stall_after) {
+            free(f->data);
+            return false; /* silence: the data never arrives */
+        }
+        if (ft->drop_after >= 0 && !n->dropped && n->tcp_to_dev + pl > (uint64_t)ft->drop_after) {
+            n->dropped = true;
+            len = forge_reset(f->data, ip, tcp);
+        } else {
+            n->tcp_to_dev += pl;
+        }
+    }
     f->len = (uint16_t)len;
+    int64_t now = now_ns(), *free_at = &n->link_free_ns[q == &n->to_dev];
+    int64_t start = *free_at > now ? *free_at : now;
+    *free_at = ft->rate ? start + (int64_t)((uint64_t)len * 1000000000u / ft->rate) : now;
+    f->due_ns = (ft->rate ? *free_at : now) + (int64_t)ft->latency_ms * 1000000;
     q->count++;
+    return true;
+}
+
+void netsim_no_faults(netsim_faults_t *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->drop_after = f->stall_after = -1;
+}
+
+void netsim_set_faults(netsim_t *n, const netsim_faults_t *f)
+{
+    n->faults = *f;
+    n->rng = f->seed * 0x9E3779B97F4A7C15ull + 1;
+    n->tcp_to_dev = 0;
+    n->dropped = false;
+}
+
+bool netsim_parse_faults(const char *spec, netsim_faults_t *f, char *err, size_t errlen)
+{
+    netsim_no_faults(f);
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", spec);
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '='), *end;
+        if (!eq) {
+            snprintf(err, errlen, "fault '%s' needs a value (NAME=V)", tok);
+            return false;
+        }
+        *eq++ = 0;
+        double v = strtod(eq, &end);
+        if (*end || v < 0) {
+            snprintf(err, errlen, "bad value '%s' for fault %s", eq, tok);
+            return false;
+        }
+        if (!strcmp(tok, "loss") && v <= 1)
+            f->loss = v;
+        else if (!strcmp(tok, "latency"))
+            f->latency_ms = (uint32_t)v;
+        else if (!strcmp(tok, "rate"))
+            f->rate = (uint64_t)v;
+        else if (!strcmp(tok, "drop"))
+            f->drop_after = (int64_t)v;
+        else if (!strcmp(tok, "stall"))
+            f->stall_after = (int64_t)v;
+        else if (!strcmp(tok, "seed"))
+            f->seed = (uint64_t)v;
+        else {
+            snprintf(err, errlen,
+                     "unknown fault '%s' (loss=P (0..1), latency=MS, rate=B/s, drop=K, "
+                     "stall=K, seed=S)",
+                     tok);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -76,7 +220,7 @@ static bool enqueue(queue_t *q, const void *data, size_t len)
 static ssize_t slirp_send(const void *buf, size_t len, void *opaque)
 {
     netsim_t *n = opaque;
-    enqueue(&n->to_dev, buf, len);
+    enqueue(n, &n->to_dev, buf, len);
     return (ssize_t)len;
 }
 
@@ -186,7 +330,7 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
     if (p->tot_len > sizeof(buf))
         return ERR_BUF;
     pbuf_copy_partial(p, buf, p->tot_len, 0);
-    enqueue(&n->to_host, buf, p->tot_len);
+    enqueue(n, &n->to_host, buf, p->tot_len);
     return ERR_OK;
 }
 
@@ -218,6 +362,7 @@ netsim_t *netsim_new(const uint8_t mac[6])
     inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
     inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
     inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
+    netsim_no_faults(&n->faults);
     n->slirp = slirp_new(&cfg, &callbacks, n);
     if (!n->slirp) {
         fprintf(stderr, "netsim: slirp_new failed\n");
@@ -273,7 +418,8 @@ bool netsim_forward(netsim_t *n, bool udp, uint16_t host_port, uint16_t guest_po
 static size_t deliver(netsim_t *n)
 {
     size_t moved = 0;
-    while (n->to_host.count) {
+    int64_t now = now_ns();
+    while (n->to_host.count && n->to_host.f[n->to_host.head].due_ns <= now) {
         frame_t f = n->to_host.f[n->to_host.head];
         n->to_host.head = (n->to_host.head + 1) % QUEUE_MAX;
         n->to_host.count--;
@@ -282,7 +428,7 @@ static size_t deliver(netsim_t *n)
         n->out_frames++;
         moved++;
     }
-    while (n->to_dev.count) {
+    while (n->to_dev.count && n->to_dev.f[n->to_dev.head].due_ns <= now) {
         frame_t f = n->to_dev.f[n->to_dev.head];
         n->to_dev.head = (n->to_dev.head + 1) % QUEUE_MAX;
         n->to_dev.count--;
@@ -306,6 +452,14 @@ void netsim_poll(netsim_t *n, int timeout_ms)
         timeout_ms = 0;
     uint32_t t = timeout_ms < 0 ? UINT32_MAX : (uint32_t)timeout_ms;
     int64_t now_ms = now_ns() / 1000000;
+    for (int q = 0; q < 2; q++) { /* a frame held back by latency or the rate cap */
+        const queue_t *qu = q ? &n->to_dev : &n->to_host;
+        if (qu->count) {
+            int64_t d = qu->f[qu->head].due_ns / 1000000 - now_ms;
+            if (d < (int64_t)t)
+                t = d < 0 ? 0 : (uint32_t)d;
+        }
+    }
     for (int i = 0; i < MAX_TIMERS; i++)
         if (n->timers[i].used && n->timers[i].armed) {
             int64_t d = n->timers[i].expire_ms - now_ms;

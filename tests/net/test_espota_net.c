@@ -19,6 +19,8 @@
 #include "updater_util.h"
 
 static char dir[] = "/tmp/otasim-net-XXXXXX";
+static const netsim_faults_t *faults; /* the link of the next run (NULL: clean) */
+static uint32_t receive_timeout_ms;   /* of the next run's responder (0: its default) */
 static char file[300];
 
 static unsigned free_udp_port(void)
@@ -51,6 +53,7 @@ static run_t run(tdev_t *dev, const char *password, const uint8_t *data, size_t 
                  const char *extra)
 {
     run_t r = {.upload_rc = -1};
+    strcpy(dir, "/tmp/otasim-net-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
     snprintf(file, sizeof(file), "%s/image.bin", dir);
     FILE *f = fopen(file, "wb");
@@ -58,9 +61,13 @@ static run_t run(tdev_t *dev, const char *password, const uint8_t *data, size_t 
     fclose(f);
     netsim_t *n = netsim_new(NULL);
     cr_assert_not_null(n);
+    if (faults)
+        netsim_set_faults(n, faults);
     espota_config_t cfg;
     espota_default_config(&cfg);
     cfg.password = password;
+    if (receive_timeout_ms)
+        cfg.receive_timeout_ms = receive_timeout_ms;
     cfg.updater = &dev->up;
     cfg.layout = &dev->layout;
     espota_t ota;
@@ -167,5 +174,84 @@ Test(espota_net, wrong_password_writes_nothing)
     cr_expect(strstr(r.out, "Authentication Failed"), "%s", r.out);
     cr_expect_eq(flashsim_op_count(dev->fs), ops, "flash was touched");
     free(img);
+    tdev_free(dev);
+}
+
+/* Network faults (netsim_faults_t): a reset at half of a 1 MiB filesystem upload leaves the
+ * device idle with the upload aborted, and the next upload over a clean link lands whole. */
+Test(espota_net, reset_at_half_then_the_next_upload_succeeds)
+{
+    tdev_t *dev = new_dev();
+    size_t len = 1u << 20;
+    uint8_t *fs = uu_pattern(len, 78);
+    netsim_faults_t f;
+    netsim_no_faults(&f);
+    f.drop_after = (int64_t)len / 2;
+    faults = &f;
+    run_t r = run(dev, NULL, fs, len, "-s");
+    faults = NULL;
+    cr_expect_eq(r.upload_rc, 1, "the upload must fail: %s", r.out);
+    cr_expect(r.finished && !r.ok, "the device did not end the attempt");
+    cr_expect_not(updater_is_running(&dev->up), "the Updater still runs");
+    uint8_t *back = malloc(len);
+    flashsim_peek(dev->fs, dev->layout.fs_start, back, (uint32_t)len);
+    cr_expect_neq(memcmp(back, fs, len), 0, "a cut upload cannot be complete");
+    run_t r2 = run(dev, NULL, fs, len, "-s");
+    cr_expect_eq(r2.upload_rc, 0, "%s", r2.out);
+    flashsim_peek(dev->fs, dev->layout.fs_start, back, (uint32_t)len);
+    cr_expect_eq(memcmp(back, fs, len), 0, "the second upload differs");
+    free(back);
+    free(fs);
+    tdev_free(dev);
+}
+
+/* A stall (the connection stays open, no data): the device's receive timeout fires instead
+ * of hanging (the original hangs, spec §1.7). */
+Test(espota_net, stall_times_out_on_the_device)
+{
+    tdev_t *dev = new_dev();
+    size_t len = 200000;
+    uint8_t *fs = uu_pattern(len, 79);
+    netsim_faults_t f;
+    netsim_no_faults(&f);
+    f.stall_after = 50000;
+    faults = &f;
+    run_t r = run(dev, NULL, fs, len, "-s");
+    faults = NULL;
+    cr_expect_neq(r.upload_rc, 0, "%s", r.out);
+    cr_expect(r.finished && !r.ok, "the device never timed out");
+    cr_expect_not(updater_is_running(&dev->up));
+    free(fs);
+    tdev_free(dev);
+}
+
+/* Loss, latency and a rate cap (seeded): the upload still lands whole, and no faster than
+ * the cap allows (a negative control that the cap acts). */
+Test(espota_net, lossy_slow_link_still_delivers)
+{
+    tdev_t *dev = new_dev();
+    size_t len = 300000;
+    uint8_t *fs = uu_pattern(len, 80);
+    netsim_faults_t f;
+    char err[100];
+    cr_assert(netsim_parse_faults("loss=0.02,latency=2,rate=1000000,seed=9", &f, err, sizeof(err)),
+              "%s", err);
+    cr_assert_not(netsim_parse_faults("lost=1", &f, err, sizeof(err)));
+    cr_assert(netsim_parse_faults("loss=0.02,latency=2,rate=1000000,seed=9", &f, err, sizeof(err)));
+    faults = &f;
+    /* Lost segments wait for the sender's retransmission timeout (backing off): longer than
+     * espota's 1 s receive timeout after a few losses in a row, so the test allows 8 s. */
+    receive_timeout_ms = 8000;
+    run_t r = run(dev, NULL, fs, len, "-s -t 10");
+    receive_timeout_ms = 0;
+    faults = NULL;
+    cr_expect_eq(r.upload_rc, 0, "%s", r.out);
+    uint8_t *back = malloc(len);
+    flashsim_peek(dev->fs, dev->layout.fs_start, back, (uint32_t)len);
+    cr_expect_eq(memcmp(back, fs, len), 0, "the upload differs");
+    cr_expect_geq(r.seconds, 0.29, "300 kB at 1 MB/s took %.3f s", r.seconds);
+    cr_log_info("300 kB over loss 2%%, 2 ms, 1 MB/s: %.3f s", r.seconds);
+    free(back);
+    free(fs);
     tdev_free(dev);
 }
