@@ -37,6 +37,8 @@ static const char usage[] =
     "  --ports web=W,ota=O  host TCP port of the web server, UDP port of espota\n"
     "                    (default web=8080,ota=8266; 0: a free port; -: off)\n"
     "  --mac XX:XX:XX:XX:XX:XX  the device's MAC (several devices: one each)\n"
+    "  --update-url URL  the HTTP update client asks URL at every boot (the host is\n"
+    "                    10.0.2.2: e.g. http://10.0.2.2:8266/update for otasim serve)\n"
     "  --seed S          flash model and random seed (default 1)\n"
     "  --fault SPEC      a bad link: loss=P (0..1),latency=MS,rate=BYTES/s,drop=K (reset after\n"
     "                    K TCP bytes to the device),stall=K (silence after K),seed=S\n"
@@ -124,19 +126,14 @@ static int make_flash(hdev_t *d, const char *images, const char *app, uint32_t v
 
 int cmd_device(int argc, char **argv)
 {
-    static const struct option opts[] = {{"app", required_argument, 0, 'a'},
-                                         {"layout", required_argument, 0, 'l'},
-                                         {"flash", required_argument, 0, 'f'},
-                                         {"boot", required_argument, 0, 'b'},
-                                         {"version", required_argument, 0, 'v'},
-                                         {"password", required_argument, 0, 'p'},
-                                         {"ports", required_argument, 0, 'P'},
-                                         {"mac", required_argument, 0, 'm'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"images", required_argument, 0, 'i'},
-                                         {"fault", required_argument, 0, 'F'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"app", required_argument, 0, 'a'},     {"layout", required_argument, 0, 'l'},
+        {"flash", required_argument, 0, 'f'},   {"boot", required_argument, 0, 'b'},
+        {"version", required_argument, 0, 'v'}, {"password", required_argument, 0, 'p'},
+        {"ports", required_argument, 0, 'P'},   {"mac", required_argument, 0, 'm'},
+        {"seed", required_argument, 0, 's'},    {"images", required_argument, 0, 'i'},
+        {"fault", required_argument, 0, 'F'},   {"update-url", required_argument, 0, 'U'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     static netsim_faults_t faults;
     const char *app = NULL, *layout = NULL, *file = NULL, *images = NULL;
     bool safe = true;
@@ -188,6 +185,9 @@ int cmd_device(int argc, char **argv)
             break;
         case 'i':
             images = optarg;
+            break;
+        case 'U':
+            net.update_url = optarg;
             break;
         case 'F': {
             char err[200];

@@ -38,6 +38,7 @@ typedef struct hdev_net {
     int console_fd;       /* the console also goes here as it is written; -1: not */
     uint8_t mac[6];       /* all zero: 02:00:00:00:00:01 */
     const struct netsim_faults *faults; /* netsim.h; NULL: a clean link */
+    const char *update_url; /* the HTTP update client asks it at every boot (NULL: off) */
 } hdev_net_t;
 
 typedef struct hdev_config {

@@ -11,6 +11,7 @@
 
 #include "espota_lwip.h"
 #include "hal.h"
+#include "httpupdate_lwip.h"
 #include "native_device_internal.h"
 #include "netsim.h"
 #include "updater.h"
@@ -47,7 +48,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     }
     if (nc->faults)
         netsim_set_faults(n, nc->faults);
-    char line[160];
+    char line[400];
     bool ok = true, restart = false;
     static webupdate_config_t wcfg;
     webupdate_lwip_t *web = NULL;
@@ -79,9 +80,55 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                  ok ? "" : " FAILED (host port busy?)");
         say(line);
     }
+    /* ESPhttpUpdate.update(url, version) once at boot, as the httpUpdate example does. */
+    static httpupdate_t hs;
+    static httpupdate_config_t hc;
+    static char version[16];
+    httpupdate_lwip_t *hu = NULL;
+    if (ok && nc->update_url) {
+        snprintf(version, sizeof(version), "%u", (unsigned)c->end.app_version);
+        static const uint8_t dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
+        hc = (httpupdate_config_t){
+            .id = {.chip_id = hal_flash_chip_id(), .sdk_version = "2.2.2-dev(38a443e)"},
+            .mode = HTTPUPDATE_SKETCH,
+            .current_version = version,
+            .follow = HTTPC_STRICT_FOLLOW_REDIRECTS,
+            .reboot_on_update = true,
+            .updater = up,
+            .layout = layout};
+        memcpy(hc.id.sta_mac, memcmp(nc->mac, zero, 6) ? nc->mac : dflt, 6);
+        memcpy(hc.id.ap_mac, hc.id.sta_mac, 6);
+        hc.id.ap_mac[0] |= 0x02; /* the soft-AP MAC: locally administered variant */
+        if (!httpupdate_begin(&hs, &hc, nc->update_url)) {
+            say("httpupdate: not an http URL\n");
+        } else {
+            hu = httpupdate_lwip_start(&hs, wall_ms(), 0);
+            snprintf(line, sizeof(line), "httpupdate: asking %s (version %s)\n", nc->update_url,
+                     version);
+            say(line);
+        }
+    }
     while (ok) {
         netsim_poll(n, 5);
         uint32_t now = wall_ms();
+        if (hu && httpupdate_lwip_poll(hu, now)) {
+            httpupdate_result_t res = httpupdate_result(&hs);
+            char es[128];
+            httpupdate_error_string(&hs, es, sizeof(es));
+            snprintf(line, sizeof(line), "httpupdate: %s%s%s\n",
+                     res == HTTP_UPDATE_OK           ? "update ok"
+                     : res == HTTP_UPDATE_NO_UPDATES ? "no update"
+                                                     : "failed: ",
+                     res == HTTP_UPDATE_FAILED ? es : "",
+                     httpupdate_should_reboot(&hs) ? ", restarting" : "");
+            say(line);
+            httpupdate_lwip_free(hu);
+            hu = NULL;
+            if (httpupdate_should_reboot(&hs)) {
+                restart = true;
+                break;
+            }
+        }
         if (web) {
             webupdate_lwip_poll(web, now);
             if (webupdate_lwip_reboot_due(web)) {
@@ -107,6 +154,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     /* Let the last segments (the final OK, a FIN) leave before the process goes. */
     for (int i = 0; i < 20; i++)
         netsim_poll(n, 1);
+    httpupdate_lwip_free(hu);
     if (eg)
         espota_lwip_stop(eg);
     if (web)
