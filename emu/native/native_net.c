@@ -151,14 +151,15 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
             break;
         }
     }
-    /* Let the last segments (the final OK, a FIN) leave before the process goes. */
+    /* No new web connections while going down (a success page was delivered already); then
+     * let the last segments (espota's final OK, a FIN) leave before the process goes. */
+    if (web)
+        webupdate_lwip_stop(web);
     for (int i = 0; i < 20; i++)
         netsim_poll(n, 1);
     httpupdate_lwip_free(hu);
     if (eg)
         espota_lwip_stop(eg);
-    if (web)
-        webupdate_lwip_stop(web);
     netsim_free(n);
     return restart;
 }
