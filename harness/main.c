@@ -24,6 +24,8 @@ static const otasim_command_t commands[] = {
     {"romloader", "a simulated ESP8266 ROM loader (download mode) on a pseudo-terminal",
      cmd_romloader},
     {"flash", "write images to an ESP8266 through its ROM serial loader (esptool-like)", cmd_flash},
+    {"device", "a long-running networked simulated device (web update, espota) to update by hand",
+     cmd_device},
     {NULL, NULL, NULL},
 };
 

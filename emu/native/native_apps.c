@@ -146,6 +146,12 @@ static void nb_report(void *ctx, const basic_result_t *res)
     snprintf(nb->c->end.job_msg, sizeof(nb->c->end.job_msg), "%s", res->msg);
 }
 
+static bool nb_serve(void *ctx, updater_t *up, const flash_layout_t *layout)
+{
+    native_basic_t *nb = ctx;
+    return hdev_net_serve(nb->c, up, layout);
+}
+
 static void basic_main(uint32_t version)
 {
     static native_basic_t nb;
@@ -159,7 +165,8 @@ static void basic_main(uint32_t version)
                          .ctx = &nb,
                          .configure = nb_configure,
                          .next_offer = nb_next_offer,
-                         .report = nb_report};
+                         .report = nb_report,
+                         .serve = c->cfg->net ? nb_serve : NULL};
     basic_app_run(&port);
     /* hal_restart() returned: the port's hook ends the boot on a restart, so here the app
      * simply has nothing (more) to do. */

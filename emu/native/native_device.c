@@ -292,6 +292,8 @@ static void child_console(void *user, const void *buf, size_t len)
     }
     memcpy(c->console + c->console_len, buf, len);
     c->console_len += len;
+    if (c->cfg->net && c->cfg->net->console_fd >= 0 && write(c->cfg->net->console_fd, buf, len) < 0)
+        return; /* the live copy is best effort */
 }
 
 static void child_restart(void *user, hal_restart_t kind)
@@ -325,6 +327,8 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
     pc.console_user = c;
     pc.on_restart = child_restart;
     pc.hang_after_ms = c->cfg->hang_virtual_ms ? c->cfg->hang_virtual_ms : 600000u;
+    if (c->cfg->net)
+        pc.hang_after_ms = 0; /* a networked app waits for people, not for virtual time */
     pc.on_hang = child_hang;
     pc.hang_user = c;
     native_port_attach(c->fs, &pc);
@@ -517,7 +521,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
                 _exit(127);
             /* A boot under a debugger gets no wall-clock limit. */
             child_main(&c, d->uart_strap ? NATIVE_BOOT_MODE_UART : NATIVE_BOOT_MODE_FLASH, mode,
-                       debug ? 0 : d->cfg.wall_limit_s);
+                       debug || d->cfg.net ? 0 : d->cfg.wall_limit_s);
         }
         close(fds[1]);
         FILE *in = fdopen(fds[0], "r");

@@ -25,6 +25,22 @@
 
 typedef struct hdev hdev_t;
 
+/* A networked device (emu/native/native_net.c): the app's loop runs the network transports
+ * on lwIP + libslirp (netsim.h) in each boot's process, until an update succeeds (restart)
+ * or stop_fd becomes readable (the boot ends idle). Such boots have no wall-clock backstop
+ * and no virtual watchdog (they wait for people). */
+typedef struct hdev_net {
+    uint16_t web_port;    /* 127.0.0.1:web_port -> the web update server (device :80); 0: off */
+    uint16_t ota_port;    /* 127.0.0.1:ota_port (UDP) -> espota (device :8266); 0: off */
+    const char *user;     /* web update server Basic/Digest auth (NULL: "admin") */
+    const char *password; /* web and espota password; NULL/"": none */
+    int stop_fd;          /* readable (or EOF): stop; -1: never */
+    int console_fd;       /* the console also goes here as it is written; -1: not */
+    uint8_t mac[6];       /* all zero: 02:00:00:00:00:01 */
+    const struct netfault_cfg *faults; /* netfault.h; NULL: a clean link */
+    const char *update_url; /* the HTTP update client asks it at every boot (NULL: off) */
+} hdev_net_t;
+
 typedef struct hdev_config {
     flash_layout_t layout; /* the app's layout (the board menu); safe apps derive theirs */
     uint64_t seed;
@@ -39,6 +55,7 @@ typedef struct hdev_config {
      * that makes no HAL call (0 = 20 s). */
     uint32_t hang_virtual_ms;
     unsigned wall_limit_s;
+    const hdev_net_t *net; /* NULL: no network; else not copied, must outlive the device */
 } hdev_config_t;
 
 /* An update the app receives through the Updater's stream interface (its first boot in a

@@ -59,4 +59,8 @@ _Noreturn void hdev_child_finish(child_how_t how);
  * when the app exists. */
 bool hdev_app_run(const char *name, uint32_t version);
 
+/* The networked app's loop (native_net.c): returns true when the app should restart. */
+struct updater;
+bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout);
+
 #endif

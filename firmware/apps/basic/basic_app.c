@@ -33,11 +33,12 @@ static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe)
     return l;
 }
 
-/* One offer through the stream interface; true when the app should restart. */
-static bool take_offer(const basic_port_t *port, const basic_offer_t *o)
+/* The Updater as the build configures it (static: the Updater keeps the layout pointer). */
+static const flash_layout_t *prepare_updater(const basic_port_t *port)
 {
+    static flash_layout_t layout;
     bool safe;
-    flash_layout_t layout = effective_layout(port->layout, &safe);
+    layout = effective_layout(port->layout, &safe);
     updater_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.layout = &layout;
@@ -47,6 +48,13 @@ static bool take_offer(const basic_port_t *port, const basic_offer_t *o)
     if (port->configure)
         port->configure(port->ctx, &cfg);
     updater_init(&up, &cfg);
+    return &layout;
+}
+
+/* One offer through the stream interface; true when the app should restart. */
+static bool take_offer(const basic_port_t *port, const basic_offer_t *o)
+{
+    prepare_updater(port);
 
     bool ok = updater_begin(&up, o->declared, o->command);
     if (ok && o->has_md5)
@@ -100,5 +108,10 @@ void basic_app_run(const basic_port_t *port)
         }
         if (offer.no_restart)
             return;
+    }
+    if (port->serve) {
+        const flash_layout_t *l = prepare_updater(port);
+        if (port->serve(port->ctx, &up, l))
+            hal_restart(HAL_RESTART_SOFT);
     }
 }

@@ -44,6 +44,11 @@ typedef struct basic_port {
     bool (*next_offer)(void *ctx, basic_offer_t *offer);
     /* The outcome of an offer, before the app restarts or goes on; may be NULL. */
     void (*report)(void *ctx, const basic_result_t *res);
+    /* The app's loop() once no more offers come: the port's network transports (espota, the
+     * web update server, the HTTP update client) writing into `up`, the app's Updater
+     * configured as the build says. Returns true when the app should restart (an update
+     * succeeded). NULL: none (the app returns). */
+    bool (*serve)(void *ctx, updater_t *up, const flash_layout_t *layout);
 } basic_port_t;
 
 /* Runs the app; returns when no more updates are offered (or after an update with

@@ -1,0 +1,165 @@
+/* The networked native app's loop (native_device.h: hdev_net_t), run inside a boot's process:
+ * a fresh lwIP + libslirp network every boot (a reboot drops every connection, as on a real
+ * device), the configured host ports forwarded to the device's web server (:80) and espota
+ * responder (:8266), then ArduinoOTA.handle() / server.handleClient() turns until an update
+ * succeeds or the runner asks the device to stop. Network time is wall-clock time (the peers
+ * are real programs); flash time stays the port's virtual time. */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "espota_lwip.h"
+#include "hal.h"
+#include "httpupdate_lwip.h"
+#include "native_device_internal.h"
+#include "netsim.h"
+#include "updater.h"
+#include "webupdate_lwip.h"
+
+static uint32_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint32_t)((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
+}
+
+static void say(const char *s)
+{
+    hal_console_write(s, strlen(s));
+}
+
+static bool stop_asked(int fd)
+{
+    if (fd < 0)
+        return false;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
+bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout)
+{
+    const hdev_net_t *nc = c->cfg->net;
+    static const uint8_t zero[6];
+    netsim_t *n = netsim_new(memcmp(nc->mac, zero, 6) ? nc->mac : NULL);
+    if (!n) {
+        say("net: no network\n");
+        return false;
+    }
+    if (nc->faults)
+        netsim_set_faults(n, nc->faults);
+    char line[400];
+    bool ok = true, restart = false;
+    static webupdate_config_t wcfg;
+    webupdate_lwip_t *web = NULL;
+    if (nc->web_port) {
+        bool auth = nc->password && nc->password[0];
+        wcfg = (webupdate_config_t){.path = "/update",
+                                    .auth = {auth ? (nc->user ? nc->user : "admin") : NULL,
+                                             auth ? nc->password : NULL, "Login Required"},
+                                    .updater = up,
+                                    .layout = layout};
+        web = webupdate_lwip_start(&wcfg, 80);
+        ok = web && netsim_forward(n, false, nc->web_port, 80);
+        snprintf(line, sizeof(line), "net: web update server http://127.0.0.1:%u/update%s\n",
+                 (unsigned)nc->web_port, ok ? "" : " FAILED (host port busy?)");
+        say(line);
+    }
+    static espota_t ota;
+    espota_lwip_t *eg = NULL;
+    if (ok && nc->ota_port) {
+        espota_config_t ec;
+        espota_default_config(&ec);
+        ec.password = nc->password;
+        ec.updater = up;
+        ec.layout = layout;
+        espota_init(&ota, &ec);
+        eg = espota_lwip_start(&ota, ESPOTA_PORT);
+        ok = eg && netsim_forward(n, true, nc->ota_port, ESPOTA_PORT);
+        snprintf(line, sizeof(line), "net: espota on 127.0.0.1:%u/udp%s\n", (unsigned)nc->ota_port,
+                 ok ? "" : " FAILED (host port busy?)");
+        say(line);
+    }
+    /* ESPhttpUpdate.update(url, version) once at boot, as the httpUpdate example does. */
+    static httpupdate_t hs;
+    static httpupdate_config_t hc;
+    static char version[16];
+    httpupdate_lwip_t *hu = NULL;
+    if (ok && nc->update_url) {
+        snprintf(version, sizeof(version), "%u", (unsigned)c->end.app_version);
+        static const uint8_t dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
+        hc = (httpupdate_config_t){
+            .id = {.chip_id = hal_flash_chip_id(), .sdk_version = "2.2.2-dev(38a443e)"},
+            .mode = HTTPUPDATE_SKETCH,
+            .current_version = version,
+            .follow = HTTPC_STRICT_FOLLOW_REDIRECTS,
+            .reboot_on_update = true,
+            .updater = up,
+            .layout = layout};
+        memcpy(hc.id.sta_mac, memcmp(nc->mac, zero, 6) ? nc->mac : dflt, 6);
+        memcpy(hc.id.ap_mac, hc.id.sta_mac, 6);
+        hc.id.ap_mac[0] |= 0x02; /* the soft-AP MAC: locally administered variant */
+        if (!httpupdate_begin(&hs, &hc, nc->update_url)) {
+            say("httpupdate: not an http URL\n");
+        } else {
+            hu = httpupdate_lwip_start(&hs, wall_ms(), 0);
+            snprintf(line, sizeof(line), "httpupdate: asking %s (version %s)\n", nc->update_url,
+                     version);
+            say(line);
+        }
+    }
+    while (ok) {
+        netsim_poll(n, 5);
+        uint32_t now = wall_ms();
+        if (hu && httpupdate_lwip_poll(hu, now)) {
+            httpupdate_result_t res = httpupdate_result(&hs);
+            char es[128];
+            httpupdate_error_string(&hs, es, sizeof(es));
+            snprintf(line, sizeof(line), "httpupdate: %s%s%s\n",
+                     res == HTTP_UPDATE_OK           ? "update ok"
+                     : res == HTTP_UPDATE_NO_UPDATES ? "no update"
+                                                     : "failed: ",
+                     res == HTTP_UPDATE_FAILED ? es : "",
+                     httpupdate_should_reboot(&hs) ? ", restarting" : "");
+            say(line);
+            httpupdate_lwip_free(hu);
+            hu = NULL;
+            if (httpupdate_should_reboot(&hs)) {
+                restart = true;
+                break;
+            }
+        }
+        if (web) {
+            webupdate_lwip_poll(web, now);
+            if (webupdate_lwip_reboot_due(web)) {
+                say("web: update ok, restarting\n");
+                restart = true;
+                break;
+            }
+        }
+        if (eg) {
+            espota_lwip_poll(eg, now);
+            bool done;
+            if (espota_lwip_finished(eg, &done) && done && ota.cfg.reboot_on_success) {
+                say("espota: update ok, restarting\n");
+                restart = true;
+                break;
+            }
+        }
+        if (stop_asked(nc->stop_fd)) {
+            say("net: stopped\n");
+            break;
+        }
+    }
+    /* No new web connections while going down (a success page was delivered already); then
+     * let the last segments (espota's final OK, a FIN) leave before the process goes. */
+    if (web)
+        webupdate_lwip_stop(web);
+    for (int i = 0; i < 20; i++)
+        netsim_poll(n, 1);
+    httpupdate_lwip_free(hu);
+    if (eg)
+        espota_lwip_stop(eg);
+    netsim_free(n);
+    return restart;
+}
