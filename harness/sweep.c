@@ -377,6 +377,8 @@ static void bset_work(void *ctx, size_t i, wbuf_t *out)
 {
     bset_t *s = ctx;
     const engine_opts_t *o = s->w->e->opts;
+    /* In a worker process, recovery boots run in it (resident), not one fork() each. */
+    hdev_set_resident(workers_in_worker() && !o->fork_boots);
     branch_result_t br;
     branch_run(s->w, &s->list[s->which[i]], &br);
     size_t clen = br.console ? strlen(br.console) : 0;
@@ -631,6 +633,7 @@ static void nset_work(void *ctx, size_t i, wbuf_t *out)
 {
     nset_t *s = ctx;
     size_t k = s->which[i];
+    hdev_set_resident(workers_in_worker() && !s->w->e->opts->fork_boots); /* as bset_work */
     int32_t o = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op);
     wbuf_put(out, &o, sizeof(o));
 }
