@@ -62,6 +62,7 @@ hdev_child_t *hdev_current_child;
  * firmware does not allocate and does not use stdio. */
 extern char __data_start[], _end[];
 static bool resident_on;
+static bool resident_keep_globals; /* test only: the negative control */
 static uint8_t *resident_save;
 static size_t resident_cap;
 
@@ -73,6 +74,11 @@ void hdev_set_resident(bool on)
 bool hdev_resident(void)
 {
     return resident_on;
+}
+
+void hdev_resident_keep_globals_for_test(bool keep)
+{
+    resident_keep_globals = keep;
 }
 
 const char *hdev_end_name(hdev_end_t e)
@@ -440,7 +446,8 @@ static void resident_boot(hdev_child_t *c, uint32_t boot_mode, boot_mode_t mode,
     memcpy(save, __data_start, seg);
     resident_run(c, boot_mode, mode, wall_s);
     alarm(0);
-    memcpy(__data_start, save, seg);
+    if (!resident_keep_globals)
+        memcpy(__data_start, save, seg);
     *end = c->end;
     console_add(out, c->console ? c->console : "", c->console_len);
     free(c->console);

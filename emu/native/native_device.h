@@ -144,6 +144,9 @@ void hdev_set_uart_strap(hdev_t *d, bool uart);
  * what the worker left unfinished with it off (harness/workers.c). Off by default. */
 void hdev_set_resident(bool on);
 bool hdev_resident(void);
+/* Test only (the negative control of the globals reset): resident boots leave the globals
+ * as the boot left them. */
+void hdev_resident_keep_globals_for_test(bool keep);
 bool hdev_uart_strap(const hdev_t *d);
 /* A reset pin / power cycle: the straps are latched again (flash boot). Call after
  * flashsim_warm_reset()/flashsim_power_loss() when the reset re-latches them. */
