@@ -185,7 +185,9 @@ size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ct
 {
     if (jobs > n)
         jobs = (unsigned)n;
-    if (jobs <= 1) {
+    /* -j1 still uses one worker process when there is more than one item, so that -j1 and
+     * -jN run the items the same way (resident boots, workers_in_worker()). */
+    if (jobs == 0 || n <= 1) {
         run_inline(n, NULL, work, done, ctx);
         return 0;
     }

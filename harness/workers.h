@@ -7,9 +7,10 @@
  * stays bounded: a worker holds one item at a time, the pipe applies back-pressure, and the
  * caller keeps only what `done` keeps.
  *
- * jobs <= 1 runs every item in the caller, through the same encode/decode path, so -j1 and
- * -jN produce the same results; the caller reports them in index order, never in arrival
- * order, so the output is identical too. */
+ * jobs == 0 (or a single item) runs every item in the caller; -j1 forks one worker, so -j1
+ * and -jN run items the same way. Either way results go through the same encode/decode path
+ * and -j1 and -jN produce the same results; the caller reports them in index order, never in
+ * arrival order, so the output is identical too. */
 #ifndef OTASIM_HARNESS_WORKERS_H
 #define OTASIM_HARNESS_WORKERS_H
 
@@ -34,7 +35,7 @@ typedef void (*done_fn)(void *ctx, size_t i, const uint8_t *data, size_t len);
  * again in the caller. Returns the number of items run in the caller for that reason. */
 size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ctx);
 
-/* True in a worker process forked by workers_run() (false in the caller, also for -j1). A
+/* True in a worker process forked by workers_run() (false in the caller). A
  * worker that dies is replaced by a fresh fork while items remain, and what it claimed but
  * never reported runs again in the caller, so a work function may do things there that
  * risk the process (resident boots, native_device.h). */
