@@ -34,6 +34,8 @@ static void usage_bench(FILE *out)
             "  --size BYTES         the update's image size (default 1048576; N, Nk, NM)\n"
             "  --pairs N            sampled double cuts (default 100000; 0: none)\n"
             "  --naive-sample N     single cuts rerun naively (default 16, >= 1)\n"
+            "  --fork-boots         every boot in its own fork() (the old model), not resident\n"
+            "                       in the worker process: the before/after comparison\n"
             "  --quick              a tiny run (64k image, 40 pairs, 6 naive samples) for tests\n"
             "  -h, --help           this text\n");
 }
@@ -69,18 +71,19 @@ static int bench_sweep(int argc, char **argv)
         {"pairs", required_argument, NULL, 'p'},
         {"naive-sample", required_argument, NULL, 'n'},
         {"quick", no_argument, NULL, 'q'},
+        {"fork-boots", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     uint64_t jobs = workers_default_jobs(), seed = 1, size = 1024 * 1024, pairs = 100000,
              naive = 16;
-    bool quick = false, set_size = false, set_pairs = false, set_naive = false;
+    bool quick = false, fork_boots = false, set_size = false, set_pairs = false, set_naive = false;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "j:h", longs, NULL)) != -1) {
         uint64_t v = 0;
-        bool ok = c == 'q' || c == 'h' || (optarg && parse_u64(optarg, &v));
+        bool ok = c == 'q' || c == 'h' || c == 'f' || (optarg && parse_u64(optarg, &v));
         const char *what = NULL;
         switch (c) {
         case 'j':
@@ -109,6 +112,9 @@ static int bench_sweep(int argc, char **argv)
             break;
         case 'q':
             quick = true;
+            break;
+        case 'f':
+            fork_boots = true;
             break;
         case 'h':
             usage_bench(stdout);
@@ -164,6 +170,9 @@ static int bench_sweep(int argc, char **argv)
     o.jobs = (unsigned)jobs;
     o.progress = 0;
     o.naive_sample = (unsigned)naive;
+    o.fork_boots = fork_boots;
+    printf("boots: %s\n",
+           fork_boots ? "one fork() per boot (--fork-boots)" : "resident in the worker processes");
     /* The negative control of the outcome check (tests/harness/run_bench.sh): the naive
      * reruns cut the wrong op, so their outcomes must differ. */
     const char *skew = getenv("OTASIM_BENCH_NAIVE_SKEW");

@@ -53,6 +53,10 @@ typedef struct engine_opts {
      * spaced sample of the flash-op cuts) the naive way, from a fresh device through the
      * whole scenario prefix, and compare their outcomes (engine_report_t.naive_*). */
     unsigned naive_sample;
+    /* Run every boot of a sweep branch in its own fork() (the pre-resident model) instead
+     * of resident in the worker process (native_device.h hdev_set_resident): the bench's
+     * before/after comparison; outcomes are the same either way. */
+    bool fork_boots;
     int naive_skew; /* test only (negative control): arm the naive cut this many ops late */
 } engine_opts_t;
 

@@ -1,5 +1,6 @@
 /* The sweep driver (engine.h): the control run, the cut points of the recorded update, one
  * branch per selected point x mode x reset, optional double cuts, and the summary. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -377,6 +378,13 @@ static void bset_work(void *ctx, size_t i, wbuf_t *out)
 {
     bset_t *s = ctx;
     const engine_opts_t *o = s->w->e->opts;
+    /* In a worker process, recovery boots run in it (resident), not one fork() each. */
+    hdev_set_resident(workers_in_worker() && !o->fork_boots);
+    /* Test only (tests/harness/run_scale.sh): a worker dies on this branch, as a crashing
+     * resident boot would kill it; the caller must replace it and rerun the branch. */
+    const char *die = getenv("OTASIM_TEST_WORKER_DIE_AT");
+    if (die && workers_in_worker() && (size_t)atol(die) == i)
+        abort();
     branch_result_t br;
     branch_run(s->w, &s->list[s->which[i]], &br);
     size_t clen = br.console ? strlen(br.console) : 0;
@@ -456,7 +464,14 @@ static void bset_run(sweep_t *w, const branch_t *list, const size_t *which, size
 {
     bset_t s = {.w = w, .list = list, .which = which, .res = res, .known = known, .prog = prog};
     unsigned jobs = w->e->opts->jobs ? w->e->opts->jobs : 1;
-    workers_run(n, jobs, bset_work, bset_done, &s);
+    if (w->e->opts->debug_recovery)
+        jobs = 0; /* in this process: gdb follows the boot's fork from here (replay --gdb) */
+    size_t again = workers_run(n, jobs, bset_work, bset_done, &s);
+    if (again)
+        fprintf(stderr,
+                "otasim: a sweep worker died; %zu branch(es) it left unfinished were rerun "
+                "in this process\n",
+                again);
 }
 
 static bool in_shard(const engine_opts_t *o, size_t ordinal)
@@ -631,6 +646,7 @@ static void nset_work(void *ctx, size_t i, wbuf_t *out)
 {
     nset_t *s = ctx;
     size_t k = s->which[i];
+    hdev_set_resident(workers_in_worker() && !s->w->e->opts->fork_boots); /* as bset_work */
     int32_t o = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op);
     wbuf_put(out, &o, sizeof(o));
 }

@@ -55,8 +55,16 @@ typedef struct msg_hdr {
     uint64_t len;
 } msg_hdr_t;
 
+static bool in_worker;
+
+bool workers_in_worker(void)
+{
+    return in_worker;
+}
+
 static void worker_main(atomic_size_t *next, size_t n, int fd, work_fn work, void *ctx)
 {
+    in_worker = true;
     wbuf_t b = {0};
     for (;;) {
         size_t i = atomic_fetch_add(next, 1);
@@ -144,11 +152,42 @@ static size_t run_inline(size_t from_n, const bool *seen, work_fn work, done_fn 
     return again;
 }
 
+/* Forks a worker into slot k (the other slots' read ends, of `nslots`, are closed in it). */
+static bool spawn(reader_t *rd, unsigned k, unsigned nslots, atomic_size_t *next, size_t n,
+                  work_fn work, void *ctx)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror("otasim: pipe");
+        return false;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("otasim: fork");
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        for (unsigned j = 0; j < nslots; j++)
+            if (j != k && rd[j].fd >= 0)
+                close(rd[j].fd);
+        worker_main(next, n, fds[1], work, ctx);
+    }
+    close(fds[1]);
+    rd[k] = (reader_t){.fd = fds[0], .pid = pid};
+    return true;
+}
+
 size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ctx)
 {
     if (jobs > n)
         jobs = (unsigned)n;
-    if (jobs <= 1) {
+    /* -j1 still uses one worker process when there is more than one item, so that -j1 and
+     * -jN run the items the same way (resident boots, workers_in_worker()). */
+    if (jobs == 0 || n <= 1) {
         run_inline(n, NULL, work, done, ctx);
         return 0;
     }
@@ -169,29 +208,12 @@ size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ct
     fflush(NULL);
     unsigned started = 0;
     for (unsigned k = 0; k < jobs; k++) {
-        int fds[2];
-        if (pipe(fds) != 0) {
-            perror("otasim: pipe");
+        if (!spawn(rd, started, started, next, n, work, ctx))
             break;
-        }
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("otasim: fork");
-            close(fds[0]);
-            close(fds[1]);
-            break;
-        }
-        if (pid == 0) {
-            close(fds[0]);
-            for (unsigned j = 0; j < started; j++)
-                close(rd[j].fd);
-            worker_main(next, n, fds[1], work, ctx);
-        }
-        close(fds[1]);
-        rd[started] = (reader_t){.fd = fds[0], .pid = pid};
         started++;
     }
     unsigned open = started;
+    size_t respawns = 0;
     while (open) {
         unsigned np = 0;
         for (unsigned k = 0; k < started; k++)
@@ -214,6 +236,17 @@ size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ct
                 r->fd = -1;
                 free(r->body);
                 r->body = NULL;
+                int st;
+                while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR)
+                    ;
+                r->pid = -1;
+                /* A worker that died with items left is replaced (bounded, so a work
+                 * function that always kills its process cannot loop forever). */
+                if (atomic_load(next) < n && respawns < n && WIFSIGNALED(st)) {
+                    respawns++;
+                    if (spawn(rd, map[p], started, next, n, work, ctx))
+                        continue;
+                }
                 open--;
             }
         }
@@ -222,7 +255,7 @@ size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ct
         if (rd[k].fd >= 0)
             close(rd[k].fd);
         int st;
-        while (waitpid(rd[k].pid, &st, 0) < 0 && errno == EINTR)
+        while (rd[k].pid > 0 && waitpid(rd[k].pid, &st, 0) < 0 && errno == EINTR)
             ;
     }
     /* Items claimed by a worker that died (or never started) run here. */

@@ -7,12 +7,14 @@
  * stays bounded: a worker holds one item at a time, the pipe applies back-pressure, and the
  * caller keeps only what `done` keeps.
  *
- * jobs <= 1 runs every item in the caller, through the same encode/decode path, so -j1 and
- * -jN produce the same results; the caller reports them in index order, never in arrival
- * order, so the output is identical too. */
+ * jobs == 0 (or a single item) runs every item in the caller; -j1 forks one worker, so -j1
+ * and -jN run items the same way. Either way results go through the same encode/decode path
+ * and -j1 and -jN produce the same results; the caller reports them in index order, never in
+ * arrival order, so the output is identical too. */
 #ifndef OTASIM_HARNESS_WORKERS_H
 #define OTASIM_HARNESS_WORKERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,12 @@ typedef void (*done_fn)(void *ctx, size_t i, const uint8_t *data, size_t len);
 /* Runs items [0, n). Items a worker claimed but never reported (the worker died) are run
  * again in the caller. Returns the number of items run in the caller for that reason. */
 size_t workers_run(size_t n, unsigned jobs, work_fn work, done_fn done, void *ctx);
+
+/* True in a worker process forked by workers_run() (false in the caller). A
+ * worker that dies is replaced by a fresh fork while items remain, and what it claimed but
+ * never reported runs again in the caller, so a work function may do things there that
+ * risk the process (resident boots, native_device.h). */
+bool workers_in_worker(void);
 
 /* The default -j: the number of online cores. */
 unsigned workers_default_jobs(void);

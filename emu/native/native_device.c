@@ -4,6 +4,7 @@
  * order. Message format (host-endian, the two processes are the same program): a msg_t
  * header, then `len` payload bytes. */
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,35 @@ void hdev_debug_next_run(hdev_t *d)
 }
 
 hdev_child_t *hdev_current_child;
+
+/* Resident boots (hdev_set_resident): the boot runs in this process instead of a fork()ed
+ * child. Every boot must still start from fresh program state (a forked child gets a copy of
+ * the parent's globals; a boot in this process would see the globals the previous boot left
+ * behind), so the executable's whole writable data segment, .data through .bss (GNU ld's
+ * __data_start and _end), is saved before the boot and written back after it. The boot runs
+ * only firmware, the native port and this file's child side, none of which keeps harness
+ * state in globals; flashsim keeps none either. Heap and libc state are not part of it: the
+ * firmware does not allocate and does not use stdio. */
+extern char __data_start[], _end[];
+static bool resident_on;
+static bool resident_keep_globals; /* test only: the negative control */
+static uint8_t *resident_save;
+static size_t resident_cap;
+
+void hdev_set_resident(bool on)
+{
+    resident_on = on;
+}
+
+bool hdev_resident(void)
+{
+    return resident_on;
+}
+
+void hdev_resident_keep_globals_for_test(bool keep)
+{
+    resident_keep_globals = keep;
+}
 
 const char *hdev_end_name(hdev_end_t e)
 {
@@ -268,10 +298,12 @@ static void child_hook(flashsim_t *fs, const flashsim_hook_event_t *ev, void *ct
 _Noreturn void hdev_child_finish(child_how_t how)
 {
     hdev_child_t *c = hdev_current_child;
-    child_flush_op(c);
-    child_check_rtc(c);
     c->end.how = how;
     c->end.console_len = (uint32_t)c->console_len;
+    if (c->resident)
+        longjmp(*c->resident, 1); /* back into resident_boot(), which undoes the globals */
+    child_flush_op(c);
+    child_check_rtc(c);
     msg_t m = {.tag = 'E', .len = (uint32_t)(sizeof(c->end) + c->console_len)};
     fwrite(&m, sizeof(m), 1, c->out);
     fwrite(&c->end, sizeof(c->end), 1, c->out);
@@ -318,7 +350,8 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
     if (wall_s)
         alarm(wall_s); /* a boot that never ends is killed: the parent reports a hang */
     flashsim_rtc_read(c->fs, 0, c->rtc_last, sizeof(c->rtc_last));
-    flashsim_set_hook(c->fs, child_hook, c);
+    if (!c->resident)
+        flashsim_set_hook(c->fs, child_hook, c); /* resident: the ops land on the chip itself */
     native_port_config_t pc;
     native_port_default_config(&pc);
     pc.boot_mode = boot_mode;
@@ -417,6 +450,56 @@ static void console_add(hdev_result_t *out, const char *s, size_t n)
     out->console[out->console_len] = 0;
 }
 
+/* One boot in this process (resident mode): the firmware works on the device's chip
+ * directly, so there is nothing to stream and apply; hdev_child_finish() jumps back here. A
+ * crash or a wall-clock hang ends the whole process: resident boots run only in sweep worker
+ * processes (workers.c), whose caller reruns an item a dead worker never reported with
+ * resident boots off, so the outcome is the fork-per-boot one. */
+/* The segment copy. Under AddressSanitizer the segment holds poisoned redzones between the
+ * globals, which its memcpy interceptor would report: copy it with an uninstrumented loop
+ * there (volatile, so that the compiler does not turn it back into a memcpy call). */
+#if defined(__SANITIZE_ADDRESS__)
+__attribute__((no_sanitize_address)) static void seg_copy(void *dst, const void *src, size_t n)
+{
+    volatile uint8_t *d = dst;
+    const volatile uint8_t *s = src;
+    for (size_t i = 0; i < n; i++)
+        d[i] = s[i];
+}
+#else
+#define seg_copy memcpy
+#endif
+
+/* setjmp in a frame of its own, so no local of the caller can be clobbered by the longjmp. */
+__attribute__((noinline)) static void resident_run(hdev_child_t *c, uint32_t boot_mode,
+                                                   boot_mode_t mode, unsigned wall_s)
+{
+    jmp_buf jb;
+    c->resident = &jb;
+    if (setjmp(jb) == 0)
+        child_main(c, boot_mode, mode, wall_s);
+}
+
+static void resident_boot(hdev_child_t *c, uint32_t boot_mode, boot_mode_t mode, unsigned wall_s,
+                          child_end_t *end, hdev_result_t *out)
+{
+    size_t seg = (size_t)(_end - __data_start);
+    if (seg > resident_cap) {
+        resident_save = xrealloc(resident_save, seg);
+        resident_cap = seg;
+    }
+    uint8_t *save = resident_save; /* a local: the global itself is part of the copy */
+    seg_copy(save, __data_start, seg);
+    resident_run(c, boot_mode, mode, wall_s);
+    alarm(0);
+    if (!resident_keep_globals)
+        seg_copy(__data_start, save, seg);
+    *end = c->end;
+    console_add(out, c->console ? c->console : "", c->console_len);
+    free(c->console);
+    free(c->buf);
+}
+
 /* Read and apply the child's messages until its end message (or EOF). Returns true when an
  * end message arrived. */
 static bool parent_apply(hdev_t *d, hdev_child_t *c, FILE *in, unsigned boot, hdev_recording_t *rec,
@@ -464,6 +547,50 @@ static bool parent_apply(hdev_t *d, hdev_child_t *c, FILE *in, unsigned boot, hd
     return ended;
 }
 
+/* What a boot's end means for the run; true when the run is over. */
+static bool boot_end(hdev_t *d, const child_end_t *e, hdev_result_t *out,
+                     const hdev_job_t **pending_job)
+{
+    child_end_t end = *e;
+    if (end.how == CHILD_HANG) {
+        out->end = HDEV_END_HANG;
+        out->hang_kind = "virtual-time";
+        out->hang_virtual_us = end.hang_virtual_us;
+        char line[96];
+        int n = snprintf(line, sizeof(line),
+                         "\nhang: virtual watchdog, no end after %llu.%03llu s of virtual time\n",
+                         (unsigned long long)(end.hang_virtual_us / 1000000u),
+                         (unsigned long long)(end.hang_virtual_us / 1000u % 1000u));
+        console_add(out, line, (size_t)n);
+        out->app_running = false;
+        return true;
+    }
+    out->app_running = end.app;
+    if (end.app) {
+        memcpy(out->app_name, end.app_name, sizeof(out->app_name));
+        out->app_name[sizeof(out->app_name) - 1] = 0;
+        out->app_version = end.app_version;
+    }
+    if (end.job_taken && *pending_job) {
+        *pending_job = NULL;
+        out->job_taken = true;
+        out->job_ok = end.job_ok;
+        out->job_error = end.job_error;
+        memcpy(out->job_msg, end.job_msg, sizeof(out->job_msg));
+        out->job_msg[sizeof(out->job_msg) - 1] = 0;
+    }
+    if (!flashsim_powered(d->fs)) {
+        out->end = HDEV_END_POWER_CUT;
+        out->app_running = false;
+        return true;
+    }
+    if (end.how == CHILD_IDLE) {
+        out->end = HDEV_END_IDLE;
+        return true;
+    }
+    return false;
+}
+
 void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_result_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -497,6 +624,16 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
         c.safe = mode == BOOT_MODE_SAFE;
         c.journal_lo = journal_area(d->cfg.layout.flash_size);
         c.journal_hi = c.journal_lo + JOURNAL_AREA_SIZE;
+        if (resident_on && !rec && !d->debug_next) {
+            child_end_t end;
+            memset(&end, 0, sizeof(end));
+            resident_boot(&c, d->uart_strap ? NATIVE_BOOT_MODE_UART : NATIVE_BOOT_MODE_FLASH, mode,
+                          d->cfg.wall_limit_s, &end, out);
+            if (boot_end(d, &end, out, &pending_job))
+                break;
+            flashsim_warm_reset(d->fs);
+            continue;
+        }
         int fds[2];
         if (pipe(fds) != 0) {
             perror("otasim: pipe");
@@ -559,43 +696,8 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
             out->app_running = false;
             break;
         }
-        if (end.how == CHILD_HANG) {
-            out->end = HDEV_END_HANG;
-            out->hang_kind = "virtual-time";
-            out->hang_virtual_us = end.hang_virtual_us;
-            char line[96];
-            int n =
-                snprintf(line, sizeof(line),
-                         "\nhang: virtual watchdog, no end after %llu.%03llu s of virtual time\n",
-                         (unsigned long long)(end.hang_virtual_us / 1000000u),
-                         (unsigned long long)(end.hang_virtual_us / 1000u % 1000u));
-            console_add(out, line, (size_t)n);
-            out->app_running = false;
+        if (boot_end(d, &end, out, &pending_job))
             break;
-        }
-        out->app_running = end.app;
-        if (end.app) {
-            memcpy(out->app_name, end.app_name, sizeof(out->app_name));
-            out->app_name[sizeof(out->app_name) - 1] = 0;
-            out->app_version = end.app_version;
-        }
-        if (end.job_taken && pending_job) {
-            pending_job = NULL;
-            out->job_taken = true;
-            out->job_ok = end.job_ok;
-            out->job_error = end.job_error;
-            memcpy(out->job_msg, end.job_msg, sizeof(out->job_msg));
-            out->job_msg[sizeof(out->job_msg) - 1] = 0;
-        }
-        if (!flashsim_powered(d->fs)) {
-            out->end = HDEV_END_POWER_CUT;
-            out->app_running = false;
-            break;
-        }
-        if (end.how == CHILD_IDLE) {
-            out->end = HDEV_END_IDLE;
-            break;
-        }
         /* A software reset: RTC memory is kept, the straps are not latched again. */
         flashsim_warm_reset(d->fs);
     }

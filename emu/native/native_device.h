@@ -153,6 +153,17 @@ const hdev_config_t *hdev_config(const hdev_t *d);
  * (hal_boot_mode() == 1): the app runs once, and a software restart leaves the chip waiting
  * in the ROM's download mode (a hang) until a reset or power cycle (#3915). */
 void hdev_set_uart_strap(hdev_t *d, bool uart);
+
+/* Resident boots, process-wide: hdev_run() without a recording runs each boot in this process
+ * (no fork), with the program's globals reset to what they were before the boot, so each boot
+ * still starts from the state a fresh fork would see. A crash or wall-clock hang of the
+ * firmware then ends this process: turn it on only in a worker process whose caller reruns
+ * what the worker left unfinished with it off (harness/workers.c). Off by default. */
+void hdev_set_resident(bool on);
+bool hdev_resident(void);
+/* Test only (the negative control of the globals reset): resident boots leave the globals
+ * as the boot left them. */
+void hdev_resident_keep_globals_for_test(bool keep);
 bool hdev_uart_strap(const hdev_t *d);
 /* A reset pin / power cycle: the straps are latched again (flash boot). Call after
  * flashsim_warm_reset()/flashsim_power_loss() when the reset re-latches them. */

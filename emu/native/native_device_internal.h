@@ -3,6 +3,7 @@
 #ifndef OTASIM_NATIVE_DEVICE_INTERNAL_H
 #define OTASIM_NATIVE_DEVICE_INTERNAL_H
 
+#include <setjmp.h>
 #include <stdio.h>
 
 #include "native_device.h"
@@ -48,6 +49,7 @@ typedef struct hdev_child {
     char *console;
     size_t console_len, console_cap;
     child_end_t end;
+    jmp_buf *resident; /* a resident boot (hdev_set_resident): where its end jumps to */
 } hdev_child_t;
 
 extern hdev_child_t *hdev_current_child;

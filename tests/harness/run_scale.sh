@@ -34,6 +34,14 @@ grep -q 'branches [0-9]' "$T/j1" || fail "no sweep in the -j1 run"
 norm "$T/j1" >"$T/n1"; norm "$T/j2" >"$T/n2"
 cmp -s "$T/n1" "$T/n2" || { fail "-j1 and -j2 differ"; diff "$T/n1" "$T/n2" | head; }
 
+# A worker that dies (here on purpose, on branch 3, as a crashing resident boot would) is
+# replaced and the branch rerun in the caller: the same report as -j1. Control: the caller
+# says it reran a branch (so a worker really died).
+OTASIM_TEST_WORKER_DIE_AT=3 "$O" sweep -j2 --max-fail 1000 -v "$T/brick.scn" >"$T/jd" 2>"$T/jde"
+norm "$T/jd" >"$T/nd"
+cmp -s "$T/n1" "$T/nd" || { fail "a dead worker changed the report"; diff "$T/n1" "$T/nd" | head; }
+grep -q 'a sweep worker died; 1 branch' "$T/jde" || fail "the worker did not die: $(cat "$T/jde")"
+
 # The branch lines (verbose prints every branch) of the shards vs the unsharded run.
 lines() { grep -E '^  (FAIL|ok  ) [a-z]+:' "$1" | awk '{print $2, $3}' | sort; }
 lines "$T/j1" >"$T/all"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "native_device.h"
 #include "scenario.h"
 
 typedef struct run {
@@ -181,4 +182,48 @@ Test(engine, stage_corruption_is_caught_by_safe_boot_only)
     cr_expect_not(e.rep.passed, "%s", e.out);
     free(s.out);
     free(e.out);
+}
+
+/* Resident boots (native_device.h): boots run in this process, and a firmware global a boot
+ * changes must not be seen by the next boot. boot_buf is the bootloader's sector buffer
+ * (firmware/boot/boot.c); this process never boots otherwise, so it is all zero here, and
+ * every boot of the run fills it with flash data. After the run (three boots: the update,
+ * the restart into the copy, the new app) it must be zero again. The negative control keeps
+ * the globals: then the same check sees the data, which also shows the boots really ran in
+ * this process. */
+extern uint8_t boot_buf[4096];
+
+static bool boot_buf_zero(void)
+{
+    for (size_t i = 0; i < sizeof(boot_buf); i++)
+        if (boot_buf[i])
+            return false;
+    return true;
+}
+
+static void resident_run(bool keep_globals)
+{
+    cr_assert(boot_buf_zero(), "boot_buf is not pristine before the run");
+    hdev_set_resident(true);
+    hdev_resident_keep_globals_for_test(keep_globals);
+    run_t r = run_text("device layout=1m64 boot=safe seed=1\nflash app=basic@1\n"
+                       "update sketch image=basic@2\nexpect app=basic@2\n",
+                       NULL, false);
+    hdev_set_resident(false);
+    hdev_resident_keep_globals_for_test(false);
+    cr_assert_eq(r.rc, 0, "%s", r.out);
+    cr_expect(r.rep.passed, "%s", r.out);
+    free(r.out);
+}
+
+Test(engine, resident_boots_reset_firmware_globals)
+{
+    resident_run(false);
+    cr_expect(boot_buf_zero(), "a resident boot left boot_buf changed: globals leak");
+}
+
+Test(engine, resident_boots_negative_control_globals_kept)
+{
+    resident_run(true);
+    cr_expect_not(boot_buf_zero(), "with the globals kept, boot_buf should hold flash data");
 }
