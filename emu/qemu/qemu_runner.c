@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bridge_proto.h"
+#include "qemu_rom.h"
 
 static double now_ms(void)
 {
@@ -201,7 +202,8 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         console_add(res, "mkdtemp failed\n", 15);
         return -1;
     }
-    char reqp[64], rspp[64];
+    char reqp[64], rspp[64], romp[64];
+    snprintf(romp, sizeof romp, "%s/rom.elf", dir);
     snprintf(reqp, sizeof reqp, "%s/%s", dir, QEMU_BRIDGE_REQ_PATH);
     snprintf(rspp, sizeof rspp, "%s/%s", dir, QEMU_BRIDGE_RSP_PATH);
     int req = -1, rsp = -1, out[2] = {-1, -1}, rc = -1;
@@ -211,8 +213,21 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         console_add(res, "bridge set-up failed\n", 21);
         goto done;
     }
+    const char *elf = cfg->elf;
+    if (!elf) {
+        char err[160];
+        int r = qemu_rom_write_elf(cfg->fs, romp, &res->rom_entry, err, sizeof err);
+        if (r != 0) {
+            console_add(res, err, strlen(err));
+            console_add(res, "\n", 1);
+            res->rom_refused = r > 0;
+            rc = r > 0 ? 0 : -1;
+            goto done;
+        }
+        elf = romp;
+    }
     char loader[4200];
-    snprintf(loader, sizeof loader, "loader,file=%s,cpu-num=0", cfg->elf);
+    snprintf(loader, sizeof loader, "loader,file=%s,cpu-num=0", elf);
     double t0 = now_ms();
     pid = fork();
     if (pid == 0) {
@@ -286,6 +301,7 @@ done:
         close(out[1]);
     unlink(reqp);
     unlink(rspp);
+    unlink(romp);
     rmdir(dir);
     return rc;
 }

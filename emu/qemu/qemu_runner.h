@@ -13,8 +13,11 @@
 #include "flashsim.h"
 
 typedef struct {
-    const char *qemu;      /* qemu-system-xtensa binary */
-    const char *elf;       /* lx106 ELF loaded by QEMU's generic loader (PC = its entry) */
+    const char *qemu; /* qemu-system-xtensa binary */
+    /* lx106 ELF loaded by QEMU's generic loader (PC = its entry). NULL: play the mask ROM,
+     * i.e. load the segments of the bootloader image at flash offset 0 (qemu_rom.h) and start
+     * at its entry, so the bootloader that boots is the one in the flashsim device. */
+    const char *elf;
     flashsim_t *fs;        /* the device's flash and RTC memory */
     uint32_t boot_mode;    /* hal_boot_mode() straps; 0 = 3 (normal flash boot) */
     const uint8_t *stream; /* update bytes served to QB_STREAM_READ (may be NULL) */
@@ -24,6 +27,8 @@ typedef struct {
 
 typedef struct {
     int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
+    bool rom_refused;   /* ROM mode: no valid image at flash offset 0 (QEMU was not started) */
+    uint32_t rom_entry; /* ROM mode: the entry the CPU started at */
     bool power_cut;     /* a bridged operation hit a power cut: QEMU was killed there */
     bool timed_out;     /* hang: the wall-clock limit passed */
     bool bridge_error;  /* a malformed request or a broken FIFO: QEMU was killed */

@@ -100,3 +100,69 @@ Test(qemu_runner, hang_is_detected)
     cr_assert_eq(res.exit_code, -1);
     flashsim_free(fs);
 }
+
+/* The mask-ROM step: the QEMU eboot image at flash offset 0 (cfg.elf = NULL) is what boots. */
+static flashsim_t *fs_with_eboot_image(size_t *len)
+{
+    const char *path = getenv("OTASIM_QEMU_EBOOT_IMG");
+    cr_assert_not_null(path);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    static uint8_t img[4096];
+    *len = fread(img, 1, sizeof img, f);
+    fclose(f);
+    cr_assert_gt(*len, 64);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, img, (uint32_t)*len);
+    return fs;
+}
+
+Test(qemu_runner, rom_boots_the_image_in_flash)
+{
+    size_t len;
+    flashsim_t *fs = fs_with_eboot_image(&len);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0, "%s", res.console);
+    cr_assert_not(res.rom_refused, "%s", res.console);
+    /* The entry the ROM started at is the bootloader ELF's (e_entry, ELF offset 24). */
+    FILE *ef = fopen(getenv("OTASIM_QEMU_EBOOT"), "rb");
+    cr_assert_not_null(ef);
+    uint8_t eh[28];
+    cr_assert_eq(fread(eh, 1, sizeof eh, ef), sizeof eh);
+    fclose(ef);
+    uint32_t want =
+        (uint32_t)eh[24] | (uint32_t)eh[25] << 8 | (uint32_t)eh[26] << 16 | (uint32_t)eh[27] << 24;
+    cr_assert_eq(res.rom_entry, want, "entry 0x%08x, ELF 0x%08x", res.rom_entry, want);
+    /* eboot from flash: no app at 0x1000 (erased), it restarts after reading flash. */
+    cr_assert_eq(res.exit_code, 0x50, "exit %d console %s", res.exit_code, res.console);
+    cr_assert(strstr(res.console, "vffffffff"), "%s", res.console);
+    cr_assert_gt(res.requests, 0);
+    fprintf(stderr, "qemu rom boot of eboot from flash: %.1f ms wall\n", res.wall_ms);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, rom_refuses_bad_flash)
+{
+    /* Negative controls: erased flash, and one flipped byte of the bootloader's code (its
+     * checksum no longer matches): the ROM starts nothing, as the native ROM check. */
+    flashsim_t *fs = new_fs();
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert(res.rom_refused, "%s", res.console);
+    cr_assert_eq(res.requests, 0);
+    flashsim_free(fs);
+
+    size_t len;
+    fs = fs_with_eboot_image(&len);
+    cfg.fs = fs;
+    uint8_t b;
+    flashsim_peek(fs, 0x20, &b, 1);
+    b ^= 0x10;
+    flashsim_poke(fs, 0x20, &b, 1); /* inside segment 0 (header 8 + segment header 8) */
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert(res.rom_refused, "%s", res.console);
+    cr_assert(strstr(res.console, "checksum"), "%s", res.console);
+    flashsim_free(fs);
+}
