@@ -244,7 +244,8 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     }
     s->res->requests++;
     if (getenv("OTASIM_QEMU_TRACE")) /* debugging aid: every bridge request on stderr */
-        fprintf(stderr, "qemu bridge: op %u 0x%x 0x%x -> %u\n", op, a0, a1, (unsigned)fst);
+        fprintf(stderr, "qemu bridge: %.3f ms op %u 0x%x 0x%x -> %u\n", now_ms(), op, a0, a1,
+                (unsigned)fst);
     if (fst == FLASHSIM_ERR_POWER) {
         s->res->power_cut = true;
         return false;
@@ -254,11 +255,18 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     uint8_t out[8];
     put32(out, status);
     put32(out + 4, value);
+    /* Header and payload in one write when they fit a FIFO write (PIPE_BUF-sized): QEMU then
+     * finds the whole answer in one read. */
+    size_t plen = status == 0u ? payload : 0;
+    if (plen && plen <= 4096 - sizeof out) {
+        uint8_t one[4096];
+        memcpy(one, out, sizeof out);
+        memcpy(one + sizeof out, s->buf, plen);
+        return write_full(s->rsp, one, sizeof out + plen);
+    }
     if (!write_full(s->rsp, out, sizeof out))
         return false;
-    if (status == 0u && payload && !write_full(s->rsp, s->buf, payload))
-        return false;
-    return true;
+    return !plen || write_full(s->rsp, s->buf, plen);
 }
 
 int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
