@@ -54,10 +54,16 @@ typedef struct engine_opts {
      * whole scenario prefix, and compare their outcomes (engine_report_t.naive_*). */
     unsigned naive_sample;
     int naive_skew; /* test only (negative control): arm the naive cut this many ops late */
+    /* --target qemu: every boot (recorded run, control, every recovery boot) runs the lx106
+     * build under qemu-system-xtensa (emu/qemu/qemu_device.h); images are the *-qemu ones.
+     * A scenario QEMU cannot run is skipped (engine_report_t.skipped), never passed. */
+    bool qemu;
 } engine_opts_t;
 
 typedef struct engine_report {
     bool passed;
+    bool skipped; /* --target qemu: not run, skip_reason says why */
+    char skip_reason[300];
     bool control_passed;
     unsigned branches;
     unsigned invalid;

@@ -188,9 +188,14 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         payload = a1;
         break;
     case QB_FLASH_WRITE:
+        if (s->cfg->on_write && flashsim_powered(fs))
+            s->cfg->on_write(s->cfg->on_write_ctx, 0, s->res->app_started, a0, a1, s->buf);
         fst = flashsim_program(fs, a0, s->buf, a1);
         break;
     case QB_FLASH_ERASE:
+        if (s->cfg->on_write && flashsim_powered(fs))
+            s->cfg->on_write(s->cfg->on_write_ctx, 1, s->res->app_started,
+                             a0 * FLASHSIM_SECTOR_SIZE, FLASHSIM_SECTOR_SIZE, NULL);
         fst = flashsim_erase_sector(fs, a0);
         break;
     case QB_FLASH_INFO:
@@ -201,6 +206,16 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         payload = a1;
         break;
     case QB_RTC_WRITE:
+        if (s->cfg->on_write && a0 <= FLASHSIM_RTC_SIZE && a1 <= FLASHSIM_RTC_SIZE - a0) {
+            uint8_t now[FLASHSIM_RTC_SIZE], after[FLASHSIM_RTC_SIZE];
+            if (flashsim_rtc_read(fs, 0, now, sizeof now) == FLASHSIM_OK) {
+                memcpy(after, now, sizeof now);
+                memcpy(after + a0, s->buf, a1);
+                if (memcmp(now, after, sizeof now) != 0)
+                    s->cfg->on_write(s->cfg->on_write_ctx, 3, s->res->app_started, 0,
+                                     FLASHSIM_RTC_SIZE, after);
+            }
+        }
         fst = flashsim_rtc_write(fs, a0, s->buf, a1);
         break;
     case QB_MILLIS:

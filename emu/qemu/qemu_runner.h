@@ -29,6 +29,13 @@ typedef struct {
     const char *offer_md5; /* 32 hex or NULL */
     bool offer_no_restart;
     unsigned timeout_ms; /* wall-clock hang limit; 0 = 10 s */
+    /* Called before each flash program/erase and RTC change is applied to fs (may be NULL):
+     * kind 0 program (data, len), 1 sector erase (addr = its address), 3 RTC (data = the
+     * whole RTC memory after the change; not called when it changes nothing); in_app: the
+     * app had started (QB_APP_START). */
+    void (*on_write)(void *ctx, int kind, bool in_app, uint32_t addr, uint32_t len,
+                     const uint8_t *data);
+    void *on_write_ctx;
 } qemu_run_cfg_t;
 
 typedef struct {
