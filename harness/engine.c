@@ -551,6 +551,9 @@ int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recordin
             step_expect(e, s, st);
             break;
         }
+        if (e->opts->on_step)
+            e->opts->on_step(e->opts->on_step_ctx, st->line, e->fs, (int)s->end, s->app_running,
+                             s->app_name, s->app_version, s->console);
     }
     return 0;
 }
@@ -627,6 +630,7 @@ int engine_run(const scenario_t *scn, const engine_opts_t *opts, engine_report_t
     }
     himages_init(&e.images, opts->images_dir);
     static qemu_device_t qdev;
+    e.images.qemu = opts->qemu_images;
     if (opts->qemu) {
         e.images.qemu = true;
         if (target_qemu_check(scn, &e.images, rep->skip_reason, sizeof(rep->skip_reason))) {
