@@ -17,6 +17,7 @@ int cmd_bench_primitives(int argc, char **argv); /* cmd_bench_primitives.c */
 int cmd_run(int argc, char **argv);              /* cmd_run.c: scenarios */
 int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
+int cmd_equiv(int argc, char **argv);       /* cmd_equiv.c */
 int cmd_replay(int argc, char **argv);      /* replay.c */
 int cmd_report(int argc, char **argv);      /* cmd_report.c */
 int cmd_sign(int argc, char **argv);        /* tools/cmd_sign.c */

@@ -8,6 +8,7 @@
 #include "boot_cmd.h"
 #include "journal.h"
 #include "updater.h"
+#include "qemu_device.h"
 
 static void *xmalloc(size_t n)
 {
@@ -550,6 +551,9 @@ int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recordin
             step_expect(e, s, st);
             break;
         }
+        if (e->opts->on_step)
+            e->opts->on_step(e->opts->on_step_ctx, st->line, e->fs, (int)s->end, s->app_running,
+                             s->app_name, s->app_version, s->console);
     }
     return 0;
 }
@@ -625,6 +629,18 @@ int engine_run(const scenario_t *scn, const engine_opts_t *opts, engine_report_t
         return -1;
     }
     himages_init(&e.images, opts->images_dir);
+    static qemu_device_t qdev;
+    e.images.qemu = opts->qemu_images;
+    if (opts->qemu) {
+        e.images.qemu = true;
+        if (target_qemu_check(scn, &e.images, rep->skip_reason, sizeof(rep->skip_reason))) {
+            rep->skipped = true;
+            fprintf(e.out, "== %s\nSKIP %s (qemu: %s)\n", scn->path, scn->path, rep->skip_reason);
+            himages_free(&e.images);
+            return 0;
+        }
+        qemu_device_init(&qdev, qemu_device_find());
+    }
     if (e.dev_cfg.signing && !e.images.pubkey_pem) {
         fprintf(e.out, "%s: signing=on needs the build's test-signing.pub.pem (--images DIR)\n",
                 scn->path);
@@ -635,7 +651,8 @@ int engine_run(const scenario_t *scn, const engine_opts_t *opts, engine_report_t
                         .seed = e.seed,
                         .signing = e.dev_cfg.signing,
                         .signing_pubkey_pem = e.images.pubkey_pem,
-                        .atomic_fs = e.dev_cfg.atomic_fs};
+                        .atomic_fs = e.dev_cfg.atomic_fs,
+                        .backend = opts->qemu ? &qdev.backend : NULL};
     e.dev = hdev_new(&dc);
     if (!e.dev) {
         fprintf(e.out, "%s: cannot create the device\n", scn->path);

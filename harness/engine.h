@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flashsim.h"
 #include "outcome.h"
 #include "report_model.h"
 #include "scenario.h"
@@ -58,10 +59,24 @@ typedef struct engine_opts {
      * before/after comparison; outcomes are the same either way. */
     bool fork_boots;
     int naive_skew; /* test only (negative control): arm the naive cut this many ops late */
+    /* --target qemu: every boot (recorded run, control, every recovery boot) runs the lx106
+     * build under qemu-system-xtensa (emu/qemu/qemu_device.h); images are the *-qemu ones.
+     * A scenario QEMU cannot run is skipped (engine_report_t.skipped), never passed. */
+    bool qemu;
+    /* The native target on the QEMU target's images (otasim equiv: the same bytes on flash,
+     * so flash hashes compare; the native device runs apps by their descriptor). */
+    bool qemu_images;
+    /* otasim equiv: called after every step of the control run (flash, RTC, the last boot's
+     * end and app, the console so far). Use with branch = "control". */
+    void (*on_step)(void *ctx, unsigned line, flashsim_t *fs, int end, bool app_running,
+                    const char *app_name, uint32_t app_version, const char *console);
+    void *on_step_ctx;
 } engine_opts_t;
 
 typedef struct engine_report {
     bool passed;
+    bool skipped; /* --target qemu: not run, skip_reason says why */
+    char skip_reason[300];
     bool control_passed;
     unsigned branches;
     unsigned invalid;

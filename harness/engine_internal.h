@@ -93,6 +93,10 @@ void engine_note_run(bstate_t *s, const hdev_result_t *r);
 
 int sweep_run(engine_t *e, engine_report_t *rep);
 
+/* --target qemu: 0 when the scenario can run under QEMU, else 1 with the reason in why
+ * (target_qemu.c). */
+int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_t n);
+
 /* A fresh engine for the same scenario: a new device (same config), prefilled, no images
  * kept yet (the naive baseline of otasim bench: nothing is reused from `e`'s run). */
 int engine_fresh(engine_t *n, const engine_t *e);

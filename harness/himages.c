@@ -44,9 +44,15 @@ void himages_free(himages_t *im)
 static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err, size_t errlen)
 {
     const char *file = bl == SCN_BL_EBOOT ? "boot-eboot.img" : "boot-safe.img";
+    if (im->qemu)
+        file = bl == SCN_BL_EBOOT ? "boot-eboot-qemu.img" : "boot-safe-qemu.img";
     char e[256];
     if (im->have_dir && imagekit_load(&im->dir, file, &out->data, &out->len, e, sizeof(e)) == 0)
         return 0;
+    if (im->qemu) {
+        snprintf(err, errlen, "no %s for the QEMU target", file);
+        return -1;
+    }
     im->synthetic = true;
     if (imagekit_synth_boot(bl == SCN_BL_EBOOT ? "eboot" : "safeboot", &out->data, &out->len) !=
         0) {
@@ -60,10 +66,15 @@ static int app_image(himages_t *im, const scn_image_ref_t *ref, hbuf_t *out, cha
                      size_t errlen)
 {
     char file[64], e[256];
-    snprintf(file, sizeof(file), "%s-v%u.img", ref->name, (unsigned)ref->version);
+    snprintf(file, sizeof(file), "%s-v%u%s.img", ref->name, (unsigned)ref->version,
+             im->qemu ? "-qemu" : "");
     if (ref->size == 0 && im->have_dir &&
         imagekit_load(&im->dir, file, &out->data, &out->len, e, sizeof(e)) == 0)
         return 0;
+    if (im->qemu) {
+        snprintf(err, errlen, "no %s for the QEMU target", file);
+        return -1;
+    }
     im->synthetic = true;
     /* The pair adds the 4 KiB bootloader sector: ask for the app part of the size. */
     size_t hint = ref->size > 8192 ? ref->size - 4096 : ref->size;

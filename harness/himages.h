@@ -18,6 +18,7 @@ typedef struct himages {
     bool synthetic; /* at least one image came from imagekit_synth_* or the dir says so */
     char key_path[4200];
     char *pubkey_pem; /* test-signing.pub.pem (NULL if absent) */
+    bool qemu;        /* the QEMU target's images (NAME-qemu.img), never synthesized */
 } himages_t;
 
 typedef struct hbuf {

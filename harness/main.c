@@ -10,6 +10,7 @@ static const otasim_command_t commands[] = {
     {"sweep", "cut power at every point of a scenario's update and check every recovery",
      cmd_sweep},
     {"suite", "run every scenario in a directory", cmd_suite},
+    {"equiv", "compare a scenario on the native target and under QEMU, step by step", cmd_equiv},
     {"replay", "rerun one sweep branch from its replay id (--gdb: debug its recovery boot)",
      cmd_replay},
     {"report", "merge shard reports, diff two reports, render JSON as HTML or JUnit", cmd_report},

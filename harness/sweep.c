@@ -907,6 +907,9 @@ int sweep_run(engine_t *e, engine_report_t *rep)
     double t_record = now_s() - t_rec0;
     engine_note_job(&s, &w.res);
     engine_note_run(&s, &w.res);
+    if (e->opts->on_step) /* otasim equiv: the recorded update is a step too */
+        e->opts->on_step(e->opts->on_step_ctx, scn->steps[upd].line, e->fs, (int)s.end,
+                         s.app_running, s.app_name, s.app_version, s.console);
     for (size_t b = 0; b < w.rec.nboots; b++)
         if (w.rec.boots[b].app) {
             w.job_boot = b;

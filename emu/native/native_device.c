@@ -31,6 +31,11 @@ struct hdev {
     bool uart_strap;
     unsigned boots_since_reset; /* boots since the straps were last latched */
     bool debug_next;            /* hdev_debug_next_run() */
+    /* A backend boot in progress (hdev_backend_note). */
+    hdev_recording_t *brec;
+    hdev_child_t *bchild;
+    unsigned bboot;
+    bool brtc_open; /* the last record is an RTC change with no flash op after it */
 };
 
 /* Breakpoint places (native_device.h); noinline and with a visible effect so that neither
@@ -371,6 +376,8 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
 
 /* ---- Parent side ---- */
 
+static void rec_push(hdev_recording_t *rec, const hdev_rec_t *r);
+
 static hdev_phase_t phase_of(const hdev_child_t *c, const msg_t *m)
 {
     if (m->tag == 'R')
@@ -379,6 +386,40 @@ static hdev_phase_t phase_of(const hdev_child_t *c, const msg_t *m)
     if (c->safe && m->addr < c->journal_hi && m->addr + len > c->journal_lo)
         return HDEV_PH_JOURNAL;
     return m->in_app ? HDEV_PH_STAGING : HDEV_PH_COPY;
+}
+
+void hdev_backend_note(hdev_t *d, hdev_rec_kind_t kind, bool in_app, uint32_t addr, uint32_t len,
+                       const uint8_t *data)
+{
+    hdev_recording_t *rec = d->brec;
+    bool rtc = kind == HDEV_REC_RTC;
+    if (!rec || !d->bchild) {
+        d->brtc_open = rtc;
+        return;
+    }
+    size_t n = rtc ? FLASHSIM_RTC_SIZE : kind == HDEV_REC_PROGRAM ? len : 0;
+    if (rtc && d->brtc_open && rec->nrecs) {
+        memcpy(rec->recs[rec->nrecs - 1].data, data, n); /* the same RTC record, updated */
+        return;
+    }
+    msg_t m = {.tag = rtc ? 'R' : 'O',
+               .kind = (uint8_t)kind,
+               .in_app = in_app,
+               .addr = addr,
+               .len = rtc ? FLASHSIM_RTC_SIZE : len};
+    hdev_rec_t r = {.kind = kind,
+                    .phase = phase_of(d->bchild, &m),
+                    .in_app = in_app,
+                    .boot = d->bboot,
+                    .addr = rtc ? 0 : addr,
+                    .len = m.len,
+                    .before = flashsim_snapshot(d->fs)};
+    if (n) {
+        r.data = xrealloc(NULL, n);
+        memcpy(r.data, data, n);
+    }
+    rec_push(rec, &r);
+    d->brtc_open = rtc;
 }
 
 flashsim_status_t hdev_apply(hdev_t *d, const hdev_rec_t *r)
@@ -638,6 +679,55 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
         if (pipe(fds) != 0) {
             perror("otasim: pipe");
             abort();
+        }
+        if (d->cfg.backend) {
+            size_t first = rec ? rec->nrecs : 0;
+            hdev_boot_out_t bo;
+            memset(&bo, 0, sizeof(bo));
+            d->brec = rec, d->bchild = &c, d->bboot = boot, d->brtc_open = false;
+            d->cfg.backend->boot(d->cfg.backend->ctx, d, pending_job,
+                                 d->uart_strap ? NATIVE_BOOT_MODE_UART : NATIVE_BOOT_MODE_FLASH,
+                                 &bo);
+            d->brec = NULL, d->bchild = NULL;
+            console_add(out, bo.console ? bo.console : "", bo.console_len);
+            if (rec) {
+                hdev_boot_rec_t b = {.first_rec = first,
+                                     .nrecs = rec->nrecs - first,
+                                     .app = bo.how != 3 && bo.app,
+                                     .restarted = bo.how == 1 || bo.how == 2,
+                                     .at_end = flashsim_snapshot(d->fs),
+                                     .console_end = out->console_len};
+                boot_push(rec, &b);
+            }
+            if (bo.how == 2 || bo.how == 3) {
+                out->end = bo.how == 3 ? HDEV_END_HANG : HDEV_END_CRASH;
+                out->hang_kind = bo.how == 3 ? "wall-clock" : NULL;
+                out->app_running = false;
+                break;
+            }
+            out->app_running = bo.app;
+            if (bo.app) {
+                snprintf(out->app_name, sizeof(out->app_name), "%s", bo.app_name);
+                out->app_version = bo.app_version;
+            }
+            if (bo.job_taken && pending_job) {
+                pending_job = NULL;
+                out->job_taken = true;
+                out->job_ok = bo.job_ok;
+                out->job_error = bo.job_error;
+                snprintf(out->job_msg, sizeof(out->job_msg), "%s", bo.job_msg);
+            }
+            if (!flashsim_powered(d->fs)) {
+                out->end = HDEV_END_POWER_CUT;
+                out->app_running = false;
+                break;
+            }
+            if (bo.how == 0) {
+                out->end = HDEV_END_IDLE;
+                break;
+            }
+            flashsim_warm_reset(d->fs);
+            continue;
         }
         fflush(stdout);
         fflush(stderr);

@@ -24,6 +24,7 @@
 #include "layout.h"
 
 typedef struct hdev hdev_t;
+typedef struct hdev_backend hdev_backend_t;
 
 /* A networked device (emu/native/native_net.c): the app's loop runs the network transports
  * on lwIP + libslirp (netsim.h) in each boot's process, until an update succeeds (restart)
@@ -56,6 +57,9 @@ typedef struct hdev_config {
     uint32_t hang_virtual_ms;
     unsigned wall_limit_s;
     const hdev_net_t *net; /* NULL: no network; else not copied, must outlive the device */
+    /* Another target runs each boot (emu/qemu/qemu_device.h); NULL: the native fork()ed boot.
+     * The ROM check, restarts, straps, records and results stay this file's. */
+    const hdev_backend_t *backend;
 } hdev_config_t;
 
 /* An update the app receives through the Updater's stream interface (its first boot in a
@@ -191,5 +195,32 @@ void hdev_gdb_op(uint32_t boot_op, uint32_t addr);
 /* Apply one record to the chip as the parent does during a run (used by sweeps to replay the
  * op at a cut point under a plan). Returns the flashsim status of the operation. */
 flashsim_status_t hdev_apply(hdev_t *d, const hdev_rec_t *r);
+
+/* A boot on another target: what it reports back (the native child's end message). */
+typedef struct hdev_boot_out {
+    int how; /* 0 idle, 1 restart, 2 ended otherwise (crash), 3 hang (wall clock) */
+    bool app;
+    char app_name[24];
+    uint32_t app_version;
+    bool job_taken, job_ok;
+    int job_error;
+    char job_msg[200];
+    const char *console; /* this boot's */
+    size_t console_len;
+} hdev_boot_out_t;
+
+struct hdev_backend {
+    void *ctx;
+    /* One boot from the chip's state (hdev_flash(d)); every program/erase/RTC change goes
+     * through hdev_backend_note() before it is applied to the chip. `boot_mode` is the straps. */
+    void (*boot)(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode,
+                 hdev_boot_out_t *out);
+};
+
+/* For a backend, before it applies a write to the chip: records it (with a snapshot) when the
+ * run records. kind HDEV_REC_RTC: data = the whole RTC memory after the change; consecutive
+ * RTC changes without a flash operation between them are one record, as on the native target. */
+void hdev_backend_note(hdev_t *d, hdev_rec_kind_t kind, bool in_app, uint32_t addr, uint32_t len,
+                       const uint8_t *data);
 
 #endif

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "bridge_proto.h"
+#include "image.h"
+#include "qemu_rom.h"
 
 static double now_ms(void)
 {
@@ -105,6 +107,60 @@ static bool grow(server_t *s, size_t len)
     return true;
 }
 
+/* QB_OFFER: the offer (qb_offer_t, little-endian) into s->buf; returns 1 if there is one. */
+static uint32_t serve_offer(server_t *s, uint32_t len)
+{
+    const qemu_run_cfg_t *c = s->cfg;
+    if (!c->offer || len < QB_OFFER_SIZE)
+        return 0;
+    memset(s->buf, 0, len);
+    put32(s->buf, c->offer_declared);
+    put32(s->buf + 4, (uint32_t)c->offer_command);
+    put32(s->buf + 8, (c->offer_md5 ? QB_OFFER_HAS_MD5 : 0u) |
+                          (c->offer_no_restart ? QB_OFFER_NO_RESTART : 0u));
+    if (c->offer_md5)
+        memcpy(s->buf + 12, c->offer_md5, strnlen(c->offer_md5, 32));
+    s->res->job_taken = true;
+    return 1;
+}
+
+static void serve_report(server_t *s, uint32_t ok, uint32_t len)
+{
+    qemu_run_result_t *r = s->res;
+    r->job_ok = ok != 0;
+    r->job_error = len >= 4 ? (int)(int32_t)get32(s->buf) : -1;
+    size_t n = len > 4 ? len - 4 : 0;
+    if (n >= sizeof r->job_msg)
+        n = sizeof r->job_msg - 1;
+    memcpy(r->job_msg, s->buf + 4, n);
+    r->job_msg[n] = '\0';
+}
+
+/* QB_APP_START: the native boot port's check (emu/native/native_apps.c): valid headers and app
+ * checksum, a descriptor, the entry the bootloader read; the file CRC is not a condition. */
+static bool app_check(server_t *s, uint32_t image_addr, uint32_t entry)
+{
+    flashsim_t *fs = s->cfg->fs;
+    if (image_addr < IMAGE_APP_OFFSET)
+        return false;
+    uint32_t base = image_addr - IMAGE_APP_OFFSET, size = flashsim_size(fs);
+    if (base >= size)
+        return false;
+    uint8_t *img = malloc(size - base);
+    if (!img)
+        return false;
+    flashsim_peek(fs, base, img, size - base);
+    image_pair_info_t info;
+    image_status_t st = image_parse_pair_buffer(img, size - base, IMAGE_PARSE_CHECKSUM, &info);
+    free(img);
+    if ((st != IMAGE_OK && st != IMAGE_ERR_CRC) || info.app.entry != entry || !info.has_desc)
+        return false;
+    s->res->app_started = true;
+    snprintf(s->res->app_name, sizeof s->res->app_name, "%s", info.desc.name);
+    s->res->app_version = info.desc.version;
+    return true;
+}
+
 /* Serves one request whose 12-byte header is in hdr. Returns false to end the boot (power cut,
  * broken bridge). */
 static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
@@ -113,7 +169,7 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     uint32_t op = get32(hdr), a0 = get32(hdr + 4), a1 = get32(hdr + 8);
     uint32_t status = 0u, value = 0;
     size_t payload = 0;
-    bool has_payload = op == QB_FLASH_WRITE || op == QB_RTC_WRITE;
+    bool has_payload = op == QB_FLASH_WRITE || op == QB_RTC_WRITE || op == QB_REPORT;
     bool returns_data = op == QB_FLASH_READ || op == QB_RTC_READ;
     /* A payload the host must take in is bounded by the largest chip; a read longer than the
      * chip is answered HAL_ERR_RANGE (eboot on blank flash asks for 0xFFFFFFFF bytes). */
@@ -132,9 +188,14 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         payload = a1;
         break;
     case QB_FLASH_WRITE:
+        if (s->cfg->on_write && flashsim_powered(fs))
+            s->cfg->on_write(s->cfg->on_write_ctx, 0, s->res->app_started, a0, a1, s->buf);
         fst = flashsim_program(fs, a0, s->buf, a1);
         break;
     case QB_FLASH_ERASE:
+        if (s->cfg->on_write && flashsim_powered(fs))
+            s->cfg->on_write(s->cfg->on_write_ctx, 1, s->res->app_started,
+                             a0 * FLASHSIM_SECTOR_SIZE, FLASHSIM_SECTOR_SIZE, NULL);
         fst = flashsim_erase_sector(fs, a0);
         break;
     case QB_FLASH_INFO:
@@ -145,6 +206,16 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         payload = a1;
         break;
     case QB_RTC_WRITE:
+        if (s->cfg->on_write && a0 <= FLASHSIM_RTC_SIZE && a1 <= FLASHSIM_RTC_SIZE - a0) {
+            uint8_t now[FLASHSIM_RTC_SIZE], after[FLASHSIM_RTC_SIZE];
+            if (flashsim_rtc_read(fs, 0, now, sizeof now) == FLASHSIM_OK) {
+                memcpy(after, now, sizeof now);
+                memcpy(after + a0, s->buf, a1);
+                if (memcmp(now, after, sizeof now) != 0)
+                    s->cfg->on_write(s->cfg->on_write_ctx, 3, s->res->app_started, 0,
+                                     FLASHSIM_RTC_SIZE, after);
+            }
+        }
         fst = flashsim_rtc_write(fs, a0, s->buf, a1);
         break;
     case QB_MILLIS:
@@ -168,6 +239,17 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     case QB_PING:
         value = a0;
         break;
+    case QB_OFFER:
+        value = serve_offer(s, a1);
+        payload = value ? a1 : 0;
+        status = value ? 0u : 1u; /* no offer: no payload follows */
+        break;
+    case QB_REPORT:
+        serve_report(s, a0, a1);
+        break;
+    case QB_APP_START:
+        status = app_check(s, a0, a1) ? 0u : 1u;
+        break;
     case 0x100u:    /* a read longer than any chip */
         status = 2; /* HAL_ERR_RANGE */
         break;
@@ -176,6 +258,9 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         break;
     }
     s->res->requests++;
+    if (getenv("OTASIM_QEMU_TRACE")) /* debugging aid: every bridge request on stderr */
+        fprintf(stderr, "qemu bridge: %.3f ms op %u 0x%x 0x%x -> %u\n", now_ms(), op, a0, a1,
+                (unsigned)fst);
     if (fst == FLASHSIM_ERR_POWER) {
         s->res->power_cut = true;
         return false;
@@ -185,11 +270,18 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     uint8_t out[8];
     put32(out, status);
     put32(out + 4, value);
+    /* Header and payload in one write when they fit a FIFO write (PIPE_BUF-sized): QEMU then
+     * finds the whole answer in one read. */
+    size_t plen = status == 0u ? payload : 0;
+    if (plen && plen <= 4096 - sizeof out) {
+        uint8_t one[4096];
+        memcpy(one, out, sizeof out);
+        memcpy(one + sizeof out, s->buf, plen);
+        return write_full(s->rsp, one, sizeof out + plen);
+    }
     if (!write_full(s->rsp, out, sizeof out))
         return false;
-    if (status == 0u && payload && !write_full(s->rsp, s->buf, payload))
-        return false;
-    return true;
+    return !plen || write_full(s->rsp, s->buf, plen);
 }
 
 int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
@@ -201,7 +293,8 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         console_add(res, "mkdtemp failed\n", 15);
         return -1;
     }
-    char reqp[64], rspp[64];
+    char reqp[64], rspp[64], romp[64];
+    snprintf(romp, sizeof romp, "%s/rom.elf", dir);
     snprintf(reqp, sizeof reqp, "%s/%s", dir, QEMU_BRIDGE_REQ_PATH);
     snprintf(rspp, sizeof rspp, "%s/%s", dir, QEMU_BRIDGE_RSP_PATH);
     int req = -1, rsp = -1, out[2] = {-1, -1}, rc = -1;
@@ -211,8 +304,21 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         console_add(res, "bridge set-up failed\n", 21);
         goto done;
     }
+    const char *elf = cfg->elf;
+    if (!elf) {
+        char err[160];
+        int r = qemu_rom_write_elf(cfg->fs, romp, &res->rom_entry, err, sizeof err);
+        if (r != 0) {
+            console_add(res, err, strlen(err));
+            console_add(res, "\n", 1);
+            res->rom_refused = r > 0;
+            rc = r > 0 ? 0 : -1;
+            goto done;
+        }
+        elf = romp;
+    }
     char loader[4200];
-    snprintf(loader, sizeof loader, "loader,file=%s,cpu-num=0", cfg->elf);
+    snprintf(loader, sizeof loader, "loader,file=%s,cpu-num=0", elf);
     double t0 = now_ms();
     pid = fork();
     if (pid == 0) {
@@ -220,6 +326,8 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         dup2(out[1], 2);
         if (chdir(dir) != 0)
             _exit(126);
+        /* meson test's MALLOC_PERTURB_ is for our code, not for QEMU's allocator. */
+        unsetenv("MALLOC_PERTURB_");
         execl(cfg->qemu, cfg->qemu, "-M", "sim", "-cpu", "lx106", "-semihosting", "-nographic",
               "-monitor", "none", "-device", loader, (char *)NULL);
         _exit(127);
@@ -286,6 +394,47 @@ done:
         close(out[1]);
     unlink(reqp);
     unlink(rspp);
+    unlink(romp);
     rmdir(dir);
     return rc;
+}
+
+int qemu_run_device(const qemu_run_cfg_t *cfg, unsigned max_boots, qemu_run_result_t *res,
+                    unsigned *boots)
+{
+    qemu_run_cfg_t c = *cfg;
+    static char all[sizeof res->console];
+    size_t all_len = 0;
+    bool taken = false, ok = false;
+    int err = 0;
+    char msg[sizeof res->job_msg] = "";
+    *boots = 0;
+    for (;;) {
+        if (qemu_run(&c, res) != 0)
+            return -1;
+        ++*boots;
+        size_t n = res->console_len;
+        if (n > sizeof all - 1 - all_len)
+            n = sizeof all - 1 - all_len;
+        memcpy(all + all_len, res->console, n);
+        all_len += n;
+        if (res->job_taken && c.offer) {
+            c.offer = false; /* taken: later boots are not offered it again */
+            c.stream = NULL;
+            c.stream_len = 0;
+            taken = true, ok = res->job_ok, err = res->job_error;
+            memcpy(msg, res->job_msg, sizeof msg);
+        }
+        bool restart =
+            res->exit_code == QB_EXIT_RESTART_SOFT || res->exit_code == QB_EXIT_RESTART_WDT;
+        if (!restart || res->power_cut || *boots >= max_boots)
+            break;
+        flashsim_warm_reset(c.fs);
+    }
+    res->job_taken = taken, res->job_ok = ok, res->job_error = err;
+    memcpy(res->job_msg, msg, sizeof msg);
+    memcpy(res->console, all, all_len);
+    res->console[all_len] = '\0';
+    res->console_len = all_len;
+    return 0;
 }

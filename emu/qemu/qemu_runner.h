@@ -13,23 +13,47 @@
 #include "flashsim.h"
 
 typedef struct {
-    const char *qemu;      /* qemu-system-xtensa binary */
-    const char *elf;       /* lx106 ELF loaded by QEMU's generic loader (PC = its entry) */
+    const char *qemu; /* qemu-system-xtensa binary */
+    /* lx106 ELF loaded by QEMU's generic loader (PC = its entry). NULL: play the mask ROM,
+     * i.e. load the segments of the bootloader image at flash offset 0 (qemu_rom.h) and start
+     * at its entry, so the bootloader that boots is the one in the flashsim device. */
+    const char *elf;
     flashsim_t *fs;        /* the device's flash and RTC memory */
     uint32_t boot_mode;    /* hal_boot_mode() straps; 0 = 3 (normal flash boot) */
     const uint8_t *stream; /* update bytes served to QB_STREAM_READ (may be NULL) */
     size_t stream_len;
+    /* The update offered to the app (QB_OFFER; the native device's hdev_job_t fields). */
+    bool offer;
+    uint32_t offer_declared;
+    int offer_command;     /* U_FLASH (0) or U_FS */
+    const char *offer_md5; /* 32 hex or NULL */
+    bool offer_no_restart;
     unsigned timeout_ms; /* wall-clock hang limit; 0 = 10 s */
+    /* Called before each flash program/erase and RTC change is applied to fs (may be NULL):
+     * kind 0 program (data, len), 1 sector erase (addr = its address), 3 RTC (data = the
+     * whole RTC memory after the change; not called when it changes nothing); in_app: the
+     * app had started (QB_APP_START). */
+    void (*on_write)(void *ctx, int kind, bool in_app, uint32_t addr, uint32_t len,
+                     const uint8_t *data);
+    void *on_write_ctx;
 } qemu_run_cfg_t;
 
 typedef struct {
     int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
+    bool rom_refused;   /* ROM mode: no valid image at flash offset 0 (QEMU was not started) */
+    uint32_t rom_entry; /* ROM mode: the entry the CPU started at */
     bool power_cut;     /* a bridged operation hit a power cut: QEMU was killed there */
     bool timed_out;     /* hang: the wall-clock limit passed */
     bool bridge_error;  /* a malformed request or a broken FIFO: QEMU was killed */
     int term_signal;    /* QEMU ended by this signal (0 = it exited) */
     uint32_t requests;  /* bridge requests served */
     size_t stream_pos;  /* stream bytes delivered */
+    bool app_started;   /* QB_APP_START accepted: an app runs (name/version from its descriptor) */
+    char app_name[24];
+    uint32_t app_version;
+    bool job_taken, job_ok; /* QB_OFFER answered with the offer; QB_REPORT's outcome */
+    int job_error;
+    char job_msg[200];
     double wall_ms;     /* fork to exit */
     char console[8192]; /* what the firmware printed (NUL-terminated, truncated) */
     size_t console_len;
@@ -38,5 +62,12 @@ typedef struct {
 /* One boot. Returns 0 when QEMU ran (whatever its outcome), -1 when it could not be started
  * (message in res->console). */
 int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res);
+
+/* A device under QEMU: boots from the flashsim state until the app is idle or max_boots boots
+ * ran; each restart exit (QB_EXIT_RESTART_*) is a software reset (flashsim_warm_reset: RTC
+ * memory kept) and a fresh QEMU started by the ROM step from flash. The offer is made until an
+ * app takes it. `res` is the last boot's; boots counts them all; console holds every boot's. */
+int qemu_run_device(const qemu_run_cfg_t *cfg, unsigned max_boots, qemu_run_result_t *res,
+                    unsigned *boots);
 
 #endif

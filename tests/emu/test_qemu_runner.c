@@ -100,3 +100,167 @@ Test(qemu_runner, hang_is_detected)
     cr_assert_eq(res.exit_code, -1);
     flashsim_free(fs);
 }
+
+/* The mask-ROM step: the QEMU eboot image at flash offset 0 (cfg.elf = NULL) is what boots. */
+static flashsim_t *fs_with_eboot_image(size_t *len)
+{
+    const char *path = getenv("OTASIM_QEMU_EBOOT_IMG");
+    cr_assert_not_null(path);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    static uint8_t img[4096];
+    *len = fread(img, 1, sizeof img, f);
+    fclose(f);
+    cr_assert_gt(*len, 64);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, img, (uint32_t)*len);
+    return fs;
+}
+
+Test(qemu_runner, rom_boots_the_image_in_flash)
+{
+    size_t len;
+    flashsim_t *fs = fs_with_eboot_image(&len);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0, "%s", res.console);
+    cr_assert_not(res.rom_refused, "%s", res.console);
+    /* The entry the ROM started at is the bootloader ELF's (e_entry, ELF offset 24). */
+    FILE *ef = fopen(getenv("OTASIM_QEMU_EBOOT"), "rb");
+    cr_assert_not_null(ef);
+    uint8_t eh[28];
+    cr_assert_eq(fread(eh, 1, sizeof eh, ef), sizeof eh);
+    fclose(ef);
+    uint32_t want =
+        (uint32_t)eh[24] | (uint32_t)eh[25] << 8 | (uint32_t)eh[26] << 16 | (uint32_t)eh[27] << 24;
+    cr_assert_eq(res.rom_entry, want, "entry 0x%08x, ELF 0x%08x", res.rom_entry, want);
+    /* eboot from flash: no app at 0x1000 (erased), it restarts after reading flash. */
+    cr_assert_eq(res.exit_code, 0x50, "exit %d console %s", res.exit_code, res.console);
+    cr_assert(strstr(res.console, "vffffffff"), "%s", res.console);
+    cr_assert_gt(res.requests, 0);
+    fprintf(stderr, "qemu rom boot of eboot from flash: %.1f ms wall\n", res.wall_ms);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, rom_refuses_bad_flash)
+{
+    /* Negative controls: erased flash, and one flipped byte of the bootloader's code (its
+     * checksum no longer matches): the ROM starts nothing, as the native ROM check. */
+    flashsim_t *fs = new_fs();
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert(res.rom_refused, "%s", res.console);
+    cr_assert_eq(res.requests, 0);
+    flashsim_free(fs);
+
+    size_t len;
+    fs = fs_with_eboot_image(&len);
+    cfg.fs = fs;
+    uint8_t b;
+    flashsim_peek(fs, 0x20, &b, 1);
+    b ^= 0x10;
+    flashsim_poke(fs, 0x20, &b, 1); /* inside segment 0 (header 8 + segment header 8) */
+    cr_assert_eq(qemu_run(&cfg, &res), 0);
+    cr_assert(res.rom_refused, "%s", res.console);
+    cr_assert(strstr(res.console, "checksum"), "%s", res.console);
+    flashsim_free(fs);
+}
+
+static uint8_t *load(const char *env, size_t *len)
+{
+    const char *path = getenv(env);
+    cr_assert_not_null(path, "%s", env);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*len);
+    cr_assert_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+Test(qemu_runner, app_prints_its_version_and_idles)
+{
+    size_t len;
+    uint8_t *pair = load("OTASIM_QEMU_PAIR1", &len);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, pair, (uint32_t)len);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    unsigned boots;
+    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
+    cr_assert_eq(res.exit_code, 0x52, "exit %d app %d requests %u console %s", res.exit_code,
+                 res.app_started, res.requests, res.console);
+    cr_assert_eq(boots, 1);
+    cr_assert(res.app_started);
+    cr_assert_str_eq(res.app_name, "basic");
+    cr_assert_eq(res.app_version, 1);
+    cr_assert(strstr(res.console, "basic@1: running"), "%s", res.console);
+    cr_assert_not(res.job_taken);
+    fprintf(stderr, "qemu boot eboot -> basic@1 prints its version: %.1f ms wall\n", res.wall_ms);
+    free(pair);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, app_takes_an_update_over_the_bridge)
+{
+    size_t l1, l2;
+    uint8_t *p1 = load("OTASIM_QEMU_PAIR1", &l1), *p2 = load("OTASIM_QEMU_PAIR2", &l2);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, p1, (uint32_t)l1);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"),
+                          .fs = fs,
+                          .stream = p2,
+                          .stream_len = l2,
+                          .offer = true,
+                          .offer_declared = (uint32_t)l2};
+    qemu_run_result_t res;
+    unsigned boots;
+    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
+    /* boot 1: basic@1 stages v2 and restarts; boot 2: eboot copies it, basic@2 runs idle. */
+    cr_assert(res.job_taken && res.job_ok, "err %d %s console %s", res.job_error, res.job_msg,
+              res.console);
+    cr_assert_eq(boots, 2, "boots %u console %s", boots, res.console);
+    cr_assert_eq(res.exit_code, 0x52, "exit %d console %s", res.exit_code, res.console);
+    cr_assert_eq(res.app_version, 2, "console %s", res.console);
+    cr_assert(strstr(res.console, "update: ok, restarting"), "%s", res.console);
+    cr_assert(strstr(res.console, "basic@2: running"), "%s", res.console);
+    /* What the flash holds at 0 is the v2 pair, byte for byte. */
+    uint8_t *now = malloc(l2);
+    flashsim_peek(fs, 0, now, (uint32_t)l2);
+    cr_assert_arr_eq(now, p2, l2);
+    free(now);
+    free(p1);
+    free(p2);
+    flashsim_free(fs);
+}
+
+Test(qemu_runner, app_rejects_a_bad_md5)
+{
+    /* Negative control of the update path: a wrong MD5 is refused (ERROR[7]) and v1 stays. */
+    size_t l1, l2;
+    uint8_t *p1 = load("OTASIM_QEMU_PAIR1", &l1), *p2 = load("OTASIM_QEMU_PAIR2", &l2);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, p1, (uint32_t)l1);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"),
+                          .fs = fs,
+                          .stream = p2,
+                          .stream_len = l2,
+                          .offer = true,
+                          .offer_declared = (uint32_t)l2,
+                          .offer_md5 = "00000000000000000000000000000000"};
+    qemu_run_result_t res;
+    unsigned boots;
+    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
+    cr_assert(res.job_taken);
+    cr_assert_not(res.job_ok);
+    cr_assert_eq(res.job_error, 7, "err %d %s", res.job_error, res.job_msg);
+    cr_assert_eq(boots, 1);
+    cr_assert_eq(res.app_version, 1);
+    free(p1);
+    free(p2);
+    flashsim_free(fs);
+}

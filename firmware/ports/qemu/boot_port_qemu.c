@@ -12,8 +12,12 @@ hal_status_t boot_port_load_segment(uint32_t load_addr, uint32_t flash_addr, uin
                                           (void *)(uintptr_t)load_addr, NULL);
 }
 
+/* The host checks the image as the native boot port does (headers, checksum, descriptor, the
+ * entry) and notes which app starts; a refusal (20: the native PORT_BAD_IMAGE) returns to the
+ * bootloader instead of jumping into garbage, so both targets see the same boot outcome. */
 int boot_port_start_app(uint32_t image_addr, uint32_t entry)
 {
-    (void)image_addr;
+    if (qemu_bridge_call(QB_APP_START, image_addr, entry, 0, 0, 0) != 0)
+        return 20;
     lx106_jump_to_app(entry);
 }

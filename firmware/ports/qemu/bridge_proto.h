@@ -19,6 +19,8 @@
 #ifndef OTASIM_QEMU_BRIDGE_PROTO_H
 #define OTASIM_QEMU_BRIDGE_PROTO_H
 
+#include <stdint.h>
+
 #define QEMU_BRIDGE_REQ_PATH "otasim.req"
 #define QEMU_BRIDGE_RSP_PATH "otasim.rsp"
 #define QEMU_BRIDGE_FDS 0x67FFFF00u /* uint32_t [2]: request fd, response fd */
@@ -35,14 +37,30 @@ enum {
     QB_BOOT_MODE = 9,    /* value = boot-mode straps */
     QB_STREAM_READ = 10, /* arg1 max len; value = bytes that follow (0 = end of stream) */
     QB_PING = 11,        /* round-trip measurement: value = arg0 */
+    QB_OFFER = 12,       /* arg1 = QB_OFFER_SIZE: status 0, value 1 and a qb_offer_t; status 1 = none */
+    QB_REPORT = 13,      /* arg0 ok, arg1 len, payload: int32 error, then the message text */
+    QB_APP_START = 14,   /* arg0 app image address, arg1 entry: status 0 = jump (the host
+                            checked the image as the native boot port does), else refuse */
 };
 
 /* Exit codes of a QEMU run (semihosting exit): what ended the boot. */
 enum {
     QB_EXIT_RESTART_SOFT = 0x50,
     QB_EXIT_RESTART_WDT = 0x51,
+    QB_EXIT_IDLE = 0x52,        /* the app has nothing (more) to do */
     QB_EXIT_BRIDGE_FAIL = 0x5E, /* the bridge files could not be opened */
     QB_EXIT_POWER = 0x5F,       /* the host answered HAL_ERR_POWER: power is gone */
 };
+
+/* QB_OFFER's payload (little-endian words): what the native device's hdev_job_t says. */
+#define QB_OFFER_HAS_MD5 1u
+#define QB_OFFER_NO_RESTART 2u
+typedef struct qb_offer {
+    uint32_t declared; /* the size given to Update.begin() */
+    uint32_t command;  /* U_FLASH or U_FS */
+    uint32_t flags;    /* QB_OFFER_* */
+    char md5[36];      /* NUL-terminated hex */
+} qb_offer_t;
+#define QB_OFFER_SIZE 48u
 
 #endif

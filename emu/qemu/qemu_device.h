@@ -1,0 +1,22 @@
+/* The QEMU target as a native-device backend (native_device.h hdev_backend_t): every boot of
+ * an hdev_t runs under qemu-system-xtensa from the chip's state (the ROM step loads the
+ * bootloader image at flash 0), its writes recorded through hdev_backend_note(), so the
+ * harness's engine, sweeps and workers run unchanged on this target. */
+#ifndef OTASIM_EMU_QEMU_DEVICE_H
+#define OTASIM_EMU_QEMU_DEVICE_H
+
+#include "native_device.h"
+
+typedef struct qemu_device {
+    hdev_backend_t backend; /* pass &backend as hdev_config_t.backend */
+    const char *qemu;       /* qemu-system-xtensa */
+    unsigned timeout_ms;    /* per boot wall-clock hang limit (0 = 20 s) */
+} qemu_device_t;
+
+void qemu_device_init(qemu_device_t *q, const char *qemu);
+
+/* The qemu-system-xtensa to use: $OTASIM_QEMU_BIN, else qemu-system-xtensa on PATH; NULL
+ * when there is none (install Debian's qemu-system-misc). */
+const char *qemu_device_find(void);
+
+#endif

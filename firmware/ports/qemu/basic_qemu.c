@@ -1,0 +1,105 @@
+/* The QEMU port of the basic app (firmware/apps/basic): the update offered is the runner's
+ * (QB_OFFER: the native device's job, same fields), its bytes arrive over the bridge's stream
+ * channel (QB_STREAM_READ), and the outcome goes back to the runner (QB_REPORT). The layout is
+ * the FLASH_MAP auto row for the chip's real size, as on the esp8266 port. No signing key is
+ * built in (updates are accepted unsigned). */
+#include <string.h>
+
+#include "app_port_qemu.h"
+#include "basic_app.h"
+#include "bridge_proto.h"
+#include "hal.h"
+#include "layout.h"
+#include "qemu_bridge.h"
+
+/* The stream: a small buffer refilled over the bridge. */
+typedef struct qstream {
+    uint8_t buf[512];
+    uint32_t pos, len;
+} qstream_t;
+
+static qstream_t qs;
+
+static uint32_t qs_available(void *ctx)
+{
+    qstream_t *s = ctx;
+    if (s->pos == s->len) {
+        uint32_t n = 0;
+        s->pos = s->len = 0;
+        if (qemu_bridge_call(QB_STREAM_READ, 0, sizeof s->buf, 0, s->buf, &n) == 0)
+            s->len = n;
+    }
+    return s->len - s->pos;
+}
+
+static uint32_t qs_read(void *ctx, uint8_t *buf, uint32_t len)
+{
+    qstream_t *s = ctx;
+    uint32_t n = qs_available(ctx);
+    if (n > len)
+        n = len;
+    memcpy(buf, s->buf + s->pos, n);
+    s->pos += n;
+    return n;
+}
+
+static int qs_peek(void *ctx)
+{
+    qstream_t *s = ctx;
+    return qs_available(ctx) ? s->buf[s->pos] : -1;
+}
+
+static bool next_offer(void *ctx, basic_offer_t *o)
+{
+    static bool offered;
+    (void)ctx;
+    if (offered)
+        return false;
+    offered = true;
+    static uint32_t raw[QB_OFFER_SIZE / 4];
+    uint32_t have = 0;
+    if (qemu_bridge_call(QB_OFFER, 0, QB_OFFER_SIZE, 0, raw, &have) != 0 || !have)
+        return false;
+    qb_offer_t q;
+    memcpy(&q, raw, sizeof q);
+    memset(o, 0, sizeof(*o));
+    o->declared = q.declared;
+    o->command = (int)q.command;
+    o->has_md5 = (q.flags & QB_OFFER_HAS_MD5) != 0;
+    memcpy(o->md5, q.md5, 32);
+    o->md5[32] = '\0';
+    o->no_restart = (q.flags & QB_OFFER_NO_RESTART) != 0;
+    o->stream = (update_stream_t){.ctx = &qs,
+                                  .available = qs_available,
+                                  .read = qs_read,
+                                  .peek = qs_peek,
+                                  .timeout_ms = UPDATER_STREAM_TIMEOUT_MS};
+    return true;
+}
+
+static void report(void *ctx, const basic_result_t *res)
+{
+    (void)ctx;
+    static uint32_t out[1 + sizeof(res->msg) / 4 + 1];
+    memset(out, 0, sizeof out);
+    out[0] = (uint32_t)res->error;
+    size_t n = strlen(res->msg);
+    memcpy(out + 1, res->msg, n);
+    qemu_bridge_call(QB_REPORT, res->ok, (uint32_t)(4 + n), out, 0, 0);
+}
+
+int qemu_app_main(void)
+{
+    static flash_layout_t layout;
+    if (!layout_auto(hal_flash_real_size(), &layout)) {
+        hal_console_write("basic: no layout for this flash size\n", 37);
+        return 1;
+    }
+    basic_port_t port = {.name = APP_NAME,
+                         .version = APP_VERSION,
+                         .layout = &layout,
+                         .next_offer = next_offer,
+                         .report = report};
+    basic_app_run(&port);
+    return 0;
+}

@@ -1,0 +1,73 @@
+/* --target qemu (engine.h): whether a scenario can run under QEMU, and why not. Every reason
+ * is printed as an explicit skip (never a pass). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "layout.h"
+#include "qemu_device.h"
+
+static int skip(char *why, size_t n, const char *fmt, const char *arg)
+{
+    snprintf(why, n, fmt, arg);
+    return 1;
+}
+
+static int app_ok(const scn_image_ref_t *r, char *why, size_t n)
+{
+    if (strcmp(r->name, "basic") != 0)
+        return skip(why, n, "app %s has no QEMU build (only basic)", r->name);
+    if (r->size)
+        return skip(why, n, "%s: sized images (NAME@V:SIZE) are synthesized, no QEMU build",
+                    r->name);
+    return 0;
+}
+
+int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_t n)
+{
+    if (!qemu_device_find())
+        return skip(why, n, "%s", "qemu-system-xtensa not found: apt-get install qemu-system-misc");
+    static const char *need[] = {"boot-eboot-qemu.img", "basic-v1-qemu.img", "basic-v2-qemu.img"};
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
+        uint8_t *b;
+        size_t len;
+        char e[256];
+        if (!im->have_dir || imagekit_load(&im->dir, need[i], &b, &len, e, sizeof e) != 0)
+            return skip(why, n,
+                        "no %s in the images directory: the lx106 cross build is missing "
+                        "(apt-get install gcc-xtensa-lx106 binutils-xtensa-lx106 "
+                        "picolibc-xtensa-lx106-elf, then meson setup -Dlx106=enabled)",
+                        need[i]);
+        free(b);
+    }
+    const scn_device_t *d = &s->steps[0].u.device;
+    if (d->boot == SCN_BOOT_SAFE)
+        return skip(why, n, "%s",
+                    "boot=safe: the QEMU safe bootloader does not fit its 4 KiB sector yet");
+    if (d->signing)
+        return skip(why, n, "%s", "signing=on: the QEMU app embeds no signing key");
+    if (d->atomic_fs)
+        return skip(why, n, "%s", "atomic_fs=yes: the QEMU app is built without it");
+    flash_layout_t want, autol;
+    if (!layout_by_name(d->layout, 0, &want) || !layout_auto(want.flash_size, &autol) ||
+        want.fs_start != autol.fs_start || want.fs_end != autol.fs_end)
+        return skip(why, n, "layout %s: the QEMU app uses the FLASH_MAP auto row of its chip",
+                    d->layout);
+    for (size_t i = 0; i < s->nsteps; i++) {
+        const scn_step_t *st = &s->steps[i];
+        if (st->verb == SCN_FLASH) {
+            if (st->u.flash.bootloader == SCN_BL_SAFE || st->u.flash.bootloader == SCN_BL_SAFE_REV2)
+                return skip(why, n, "%s", "the safe bootloader has no QEMU image yet");
+            if (app_ok(&st->u.flash.app, why, n))
+                return 1;
+        } else if (st->verb == SCN_UPDATE && !st->u.update.fs) {
+            if (st->u.update.bootloader == SCN_BL_SAFE ||
+                st->u.update.bootloader == SCN_BL_SAFE_REV2)
+                return skip(why, n, "%s", "the safe bootloader has no QEMU image yet");
+            if (app_ok(&st->u.update.image, why, n))
+                return 1;
+        }
+    }
+    return 0;
+}
