@@ -665,7 +665,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
         c.safe = mode == BOOT_MODE_SAFE;
         c.journal_lo = journal_area(d->cfg.layout.flash_size);
         c.journal_hi = c.journal_lo + JOURNAL_AREA_SIZE;
-        if (resident_on && !rec && !d->debug_next) {
+        if (resident_on && !rec && !d->debug_next && !d->cfg.backend) { /* not another target */
             child_end_t end;
             memset(&end, 0, sizeof(end));
             resident_boot(&c, d->uart_strap ? NATIVE_BOOT_MODE_UART : NATIVE_BOOT_MODE_FLASH, mode,

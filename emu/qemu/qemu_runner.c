@@ -2,7 +2,9 @@
  * directory holding the two bridge FIFOs (bridge_proto.h). The runner opens both FIFOs
  * read-write (so neither side's open blocks), polls the request FIFO and QEMU's output, and
  * answers each request from flashsim before QEMU's CPU continues. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "qemu_runner.h"
 
 #include <errno.h>
