@@ -34,8 +34,9 @@ static const char usage[] =
     "  --boot MODE       bootloader of a new FILE: safe (default) or eboot\n"
     "  --version N       app version of a new FILE (default 1)\n"
     "  --password P      web update (user admin) and espota password (default: none)\n"
-    "  --ports web=W,ota=O  host TCP port of the web server, UDP port of espota\n"
-    "                    (default web=8080,ota=8266; 0: a free port; -: off)\n"
+    "  --ports web=W,ota=O,mdns=M  host TCP port of the web server, UDP ports of espota\n"
+    "                    and of the mDNS responder (default web=8080,ota=8266, mdns off;\n"
+    "                    0: a free port; -: off)\n"
     "  --mac XX:XX:XX:XX:XX:XX  the device's MAC (several devices: one each)\n"
     "  --update-url URL  the HTTP update client asks URL at every boot (the host is\n"
     "                    10.0.2.2: e.g. http://10.0.2.2:8266/update for otasim serve)\n"
@@ -90,6 +91,9 @@ static bool parse_ports(char *s, hdev_net_t *n)
                 return false;
         } else if (!strncmp(tok, "ota=", 4)) {
             if (!parse_port(tok + 4, true, &n->ota_port))
+                return false;
+        } else if (!strncmp(tok, "mdns=", 5)) {
+            if (!parse_port(tok + 5, true, &n->mdns_port))
                 return false;
         } else {
             return false;
@@ -168,7 +172,8 @@ int cmd_device(int argc, char **argv)
             break;
         case 'P':
             if (!parse_ports(optarg, &net)) {
-                fprintf(stderr, "otasim device: bad --ports '%s' (web=W,ota=O; 0 free, - off)\n",
+                fprintf(stderr,
+                        "otasim device: bad --ports '%s' (web=W,ota=O,mdns=M; 0 free, - off)\n",
                         optarg);
                 return 2;
             }

@@ -31,13 +31,16 @@ typedef struct hdev_backend hdev_backend_t;
  * or stop_fd becomes readable (the boot ends idle). Such boots have no wall-clock backstop
  * and no virtual watchdog (they wait for people). */
 typedef struct hdev_net {
-    uint16_t web_port;    /* 127.0.0.1:web_port -> the web update server (device :80); 0: off */
-    uint16_t ota_port;    /* 127.0.0.1:ota_port (UDP) -> espota (device :8266); 0: off */
-    const char *user;     /* web update server Basic/Digest auth (NULL: "admin") */
-    const char *password; /* web and espota password; NULL/"": none */
-    int stop_fd;          /* readable (or EOF): stop; -1: never */
-    int console_fd;       /* the console also goes here as it is written; -1: not */
-    uint8_t mac[6];       /* all zero: 02:00:00:00:00:01 */
+    uint16_t web_port; /* 127.0.0.1:web_port -> the web update server (device :80); 0: off */
+    uint16_t ota_port; /* 127.0.0.1:ota_port (UDP) -> espota (device :8266); 0: off */
+    /* 127.0.0.1:mdns_port (UDP) -> the mDNS responder (device :5353; legacy unicast queries:
+     * slirp carries no multicast, so the device never sends to the group here); 0: off. */
+    uint16_t mdns_port;
+    const char *user;                  /* web update server Basic/Digest auth (NULL: "admin") */
+    const char *password;              /* web and espota password; NULL/"": none */
+    int stop_fd;                       /* readable (or EOF): stop; -1: never */
+    int console_fd;                    /* the console also goes here as it is written; -1: not */
+    uint8_t mac[6];                    /* all zero: 02:00:00:00:00:01 */
     const struct netfault_cfg *faults; /* netfault.h; NULL: a clean link */
     const char *update_url; /* the HTTP update client asks it at every boot (NULL: off) */
 } hdev_net_t;

@@ -12,6 +12,7 @@
 #include "espota_lwip.h"
 #include "hal.h"
 #include "httpupdate_lwip.h"
+#include "mdns_lwip.h"
 #include "native_device_internal.h"
 #include "netsim.h"
 #include "updater.h"
@@ -80,6 +81,22 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                  ok ? "" : " FAILED (host port busy?)");
         say(line);
     }
+    /* ArduinoOTA.begin()'s MDNS.begin(hostname) + enableArduino(port, auth): the default
+     * hostname from the chip id, the OTA port, the device's own address. */
+    static mdns_t md;
+    mdns_lwip_t *mg = NULL;
+    if (ok && nc->mdns_port) {
+        static char host[17];
+        mdns_arduino_hostname(hal_flash_chip_id(), host);
+        mdns_config_t mc;
+        bool auth = nc->password && nc->password[0];
+        mdns_arduino_config(&mc, host, 0x0A00020Fu, ESPOTA_PORT, "generic", auth);
+        ok = mdns_init(&md, &mc) && (mg = mdns_lwip_start(&md, wall_ms(), false)) != NULL &&
+             netsim_forward(n, true, nc->mdns_port, MDNS_PORT);
+        snprintf(line, sizeof(line), "net: mDNS %s.local, _arduino._tcp on 127.0.0.1:%u/udp%s\n",
+                 host, (unsigned)nc->mdns_port, ok ? "" : " FAILED (host port busy?)");
+        say(line);
+    }
     /* ESPhttpUpdate.update(url, version) once at boot, as the httpUpdate example does. */
     static httpupdate_t hs;
     static httpupdate_config_t hc;
@@ -146,6 +163,8 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                 break;
             }
         }
+        if (mg)
+            mdns_lwip_poll(mg, now);
         if (stop_asked(nc->stop_fd)) {
             say("net: stopped\n");
             break;
@@ -160,6 +179,8 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     httpupdate_lwip_free(hu);
     if (eg)
         espota_lwip_stop(eg);
+    if (mg)
+        mdns_lwip_stop(mg);
     netsim_free(n);
     return restart;
 }
