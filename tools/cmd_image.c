@@ -22,7 +22,7 @@ static void usage(FILE *out)
         "       otasim image info [--publickey PUB.pem] FILE...\n"
         "       otasim image merge --layout NAME --bin FILE.bin [--fs FS.img] -o FLASH.bin\n"
         "       otasim image synth (--app NAME --version N [--size BYTES] | --boot "
-        "eboot|safeboot) -o OUT\n"
+        "eboot|safeboot|safeboot-raw) -o OUT\n"
         "       otasim image gzip IN -o OUT.gz\n"
         "\n"
         "build: --boot alone writes a bootloader image (<= 4096 B; --pad: padded with\n"
@@ -331,7 +331,7 @@ static int cmd_synth(int argc, char **argv)
         if (imagekit_synth_app(app, (uint32_t)v, sz, &img, &len))
             return fail("cannot synthesize that app (name 1..23 characters, size <= 1 MiB)");
     } else if (imagekit_synth_boot(boot, &img, &len)) {
-        return misuse("--boot must be eboot or safeboot");
+        return misuse("--boot must be eboot, safeboot or safeboot-raw");
     }
     int rc = write_out(out, img, len);
     free(img);

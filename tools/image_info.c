@@ -90,7 +90,13 @@ static bool describe_image(const uint8_t *buf, size_t len, bool quiet, const cha
     mem_reader_t m = {buf, (uint32_t)len};
     reader_t r = mem_reader(&m);
     app_desc_t bd;
-    if (len > IMAGE_APP_OFFSET && buf[IMAGE_APP_OFFSET] == IMAGE_MAGIC && buf[0] == IMAGE_MAGIC) {
+    /* A pair when an image at 0 ends within sector 0 and another starts at 0x1000 (an app
+     * image whose code happens to hold 0xE9 at 0x1000 is not one). */
+    image_info_t first;
+    bool pair =
+        len > IMAGE_APP_OFFSET && buf[IMAGE_APP_OFFSET] == IMAGE_MAGIC && buf[0] == IMAGE_MAGIC &&
+        !(image_parse_buffer(buf, len, 0, &first) == IMAGE_OK && first.length > IMAGE_APP_OFFSET);
+    if (pair) {
         image_status_t st = image_parse_pair_buffer(buf, len, IMAGE_PARSE_CHECKSUM, &pi);
         if (st == IMAGE_OK && pi.length != len) {
             *why = "bytes after the end of the app image";

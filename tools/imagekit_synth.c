@@ -91,7 +91,8 @@ int imagekit_synth_app(const char *name, uint32_t version, size_t size_hint, uin
 
 int imagekit_synth_boot(const char *name, uint8_t **out, size_t *out_len)
 {
-    if (!name || (strcmp(name, BOOT_DESC_NAME_EBOOT) && strcmp(name, BOOT_DESC_NAME_SAFE)))
+    if (!name || (strcmp(name, BOOT_DESC_NAME_EBOOT) && strcmp(name, BOOT_DESC_NAME_SAFE) &&
+                  strcmp(name, BOOT_DESC_NAME_SAFE_RAW)))
         return -1;
     uint32_t seed = seed_of(name, 1);
     uint8_t text[2048], rodata[256];

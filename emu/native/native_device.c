@@ -458,8 +458,8 @@ static bool rom_check(hdev_t *d, boot_mode_t *mode)
         return false;
     if (!strcmp(desc.name, BOOT_DESC_NAME_EBOOT))
         *mode = BOOT_MODE_EBOOT;
-    else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE))
-        *mode = BOOT_MODE_SAFE;
+    else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE) || !strcmp(desc.name, BOOT_DESC_NAME_SAFE_RAW))
+        *mode = BOOT_MODE_SAFE; /* raw: the app's Updater refuses gzip, so none reaches it */
     else
         return false;
     return true;

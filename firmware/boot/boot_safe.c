@@ -59,6 +59,14 @@ static int compare_sector(uint32_t addr)
     return memcmp(boot_buf, boot_buf2, BOOT_SECTOR) != 0;
 }
 
+/* BOOT_SAFE_GZIP=0 builds safe mode without the inflater (the 4 KiB ESP8266 sector has no
+ * room for both, BENCHMARKS.md): a gzip stage is then refused before anything is written
+ * (SAFE_BAD_GZIP, the old app boots), and the boot descriptor says so (BOOT_DESC_NAME_SAFE_RAW)
+ * so that the Updater refuses a gzip upload up front. */
+#ifndef BOOT_SAFE_GZIP
+#define BOOT_SAFE_GZIP 1
+#endif
+
 /* ---- Content, sector by sector ---- */
 
 /* Hand sectors k, k+1... of the content to fn in boot_buf: read from the `size` bytes of flash
@@ -66,7 +74,7 @@ static int compare_sector(uint32_t addr)
  * padded with 0xFF. Returns 0 when all went through, else fn's or the read's code. */
 static int each_sector(uint32_t src, uint32_t size, bool gzip, uint32_t k, boot_sector_fn fn)
 {
-    if (gzip) {
+    if (BOOT_SAFE_GZIP && gzip) {
         inflate_status_t st = boot_inflate_sectors(src, src + size, fn);
         if (boot_gz.err != 0)
             return boot_gz.err;
@@ -163,6 +171,8 @@ static int check_stage(journal_rec_t *r)
         return SAFE_BAD_ARGS;
     bool gzip = boot_buf[0] == IMAGE_GZIP_MAGIC0 && boot_buf[1] == IMAGE_GZIP_MAGIC1;
     r->flags = gzip ? JOURNAL_F_GZIP : 0u;
+    if (gzip && !BOOT_SAFE_GZIP)
+        return SAFE_BAD_GZIP;
     if (!gzip && r->dst == 0 && !BOOT_IS_MUTANT(SKIP_CHECK) && !pair_valid(r))
         return SAFE_BAD_IMAGE;
     S.cur = r;

@@ -26,8 +26,8 @@ check() { # mode elf descriptor-name must-fit
 }
 check eboot "$EBOOT" eboot yes
 case $SAFE_STATE in
-fits) check safe "$SAFE" safeboot yes ;;
-over) check safe "$SAFE" safeboot no ;;
+fits) check safe "$SAFE" safeboot-raw yes ;;
+over) check safe "$SAFE" safeboot-raw no ;;
 *) fail "state '$SAFE_STATE' (fits or over)" ;;
 esac
 [ "$fails" = 0 ] && exit 0

@@ -12,12 +12,12 @@ has() { grep -q -- "$2" "$D/.info.out" || { fail "$1: info lacks '$2'"; cat "$D/
 src=$(cat "$D/SOURCE")
 [ "$src" = lx106 ] || [ "$src" = synthetic ] || fail "SOURCE is '$src'"
 echo "images: $src"
-for b in eboot safe; do
+for b in eboot safe safe-raw; do
     f=boot-$b.img
     [ -f "$D/$f" ] || { fail "$f missing"; continue; }
     [ "$(stat -c %s "$D/$f")" -le 4096 ] || fail "$f larger than 4096 bytes"
     info "$f"
-    name=$b; [ $b = safe ] && name=safeboot
+    name=$b; [ $b = safe ] && name=safeboot; [ $b = safe-raw ] && name=safeboot-raw
     has "$f" "boot descriptor: $name@1"
     has "$f" "segment 0: 0x4010f"
 done
@@ -46,8 +46,10 @@ done
 # picks eboot while the safe one is synthesized: filler would brick a real board).
 [ "$(stat -c %s "$D/bootloader.bin")" = 4096 ] || fail "bootloader.bin is not 4096 bytes"
 info bootloader.bin; has bootloader.bin "padding: .* 0xAA"
-bl=$(grep -o "boot descriptor: [a-z]*@" "$D/.info.out" | sed 's/.*: //; s/@//')
-case $bl in eboot) img=boot-eboot.img ;; safeboot) img=boot-safe.img ;; *) img=; fail "bootloader.bin: no boot descriptor" ;; esac
+bl=$(grep -o "boot descriptor: [a-z-]*@" "$D/.info.out" | sed 's/.*: //; s/@//')
+case $bl in eboot) img=boot-eboot.img ;; safeboot-raw) img=boot-safe-raw.img ;; *) img=; fail "bootloader.bin: not eboot or safeboot-raw ('$bl')" ;; esac
+# From the cross build it is the ESP8266 safe bootloader, for real.
+[ "$src" != lx106 ] || [ "$bl" = safeboot-raw ] || fail "bootloader.bin is $bl, not safeboot-raw"
 [ -z "$img" ] || head -c "$(stat -c %s "$D/$img")" "$D/bootloader.bin" | cmp -s - "$D/$img" \
     || fail "bootloader.bin is not $img padded"
 rm -f "$D/.info.out"

@@ -20,14 +20,16 @@ static void say(const char *s)
 }
 
 /* With the safe bootloader in sector 0 the app uses the safe layout and the journal (the
- * bootloader must find the pending update in flash, not only in RTC memory). */
-static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe)
+ * bootloader must find the pending update in flash, not only in RTC memory). *raw: it is the
+ * safe bootloader built without the inflater (the ESP8266's), which cannot copy gzip images. */
+static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe, bool *raw)
 {
     reader_t r = flash_reader();
     app_desc_t bd;
     flash_layout_t l = *built;
-    *safe = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd) &&
-            !strcmp(bd.name, BOOT_DESC_NAME_SAFE);
+    bool found = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd);
+    *raw = found && !strcmp(bd.name, BOOT_DESC_NAME_SAFE_RAW);
+    *safe = found && (*raw || !strcmp(bd.name, BOOT_DESC_NAME_SAFE));
     if (*safe && !layout_for_safe_boot(built, hal_flash_real_size(), &l))
         l = *built;
     return l;
@@ -37,13 +39,14 @@ static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe)
 static const flash_layout_t *prepare_updater(const basic_port_t *port)
 {
     static flash_layout_t layout;
-    bool safe;
-    layout = effective_layout(port->layout, &safe);
+    bool safe, raw;
+    layout = effective_layout(port->layout, &safe, &raw);
     updater_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.layout = &layout;
     cfg.atomic_fs_update = port->atomic_fs;
-    cfg.inflate_work = &inflate_work;
+    /* No scratch: the Updater refuses gzip images (error 17) before any boot command. */
+    cfg.inflate_work = raw ? NULL : &inflate_work;
     cfg.safe_journal = safe;
     if (port->configure)
         port->configure(port->ctx, &cfg);
@@ -94,8 +97,8 @@ void basic_app_run(const basic_port_t *port)
     say(line);
 
     char label[40];
-    bool safe;
-    flash_layout_t layout = effective_layout(port->layout, &safe);
+    bool safe, raw;
+    flash_layout_t layout = effective_layout(port->layout, &safe, &raw);
     fs_check_t fs = fs_check(&layout, label, sizeof(label));
     fs_check_line(fs, label, line, sizeof(line));
     say(line);
