@@ -70,15 +70,12 @@ static void print_checksum(const char *indent, const image_info_t *in, bool with
 /* A bare image or a pair; returns true if valid. Prints nothing if `quiet`. */
 /* bootloader.bin: a bootloader image padded with 0xAA to exactly its 4096-byte sector, as the
  * .bin pair carries it (only a bootloader, i.e. segment 0 in its IRAM page, is padded so). */
-static bool padded_boot_sector(const uint8_t *buf, size_t len, size_t img_len)
+static bool padded_boot_sector(const uint8_t *buf, size_t len, const image_info_t *in)
 {
-    if (len != IMAGEKIT_BOOT_SECTOR || img_len >= len || img_len < 16)
+    if (len != IMAGEKIT_BOOT_SECTOR || in->length >= len || in->segment_count == 0 ||
+        (in->segments[0].load_addr & 0xFFFFF000u) != 0x4010F000u)
         return false;
-    uint32_t load = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |
-                    (uint32_t)buf[11] << 24;
-    if ((load & 0xFFFFF000u) != 0x4010F000u)
-        return false;
-    for (size_t i = img_len; i < len; i++)
+    for (size_t i = in->length; i < len; i++)
         if (buf[i] != IMAGEKIT_BOOT_PAD)
             return false;
     return true;
@@ -138,7 +135,7 @@ static bool describe_image(const uint8_t *buf, size_t len, bool quiet, const cha
     }
     image_info_t in;
     image_status_t st = image_parse_buffer(buf, len, IMAGE_PARSE_CHECKSUM, &in);
-    bool padded = st == IMAGE_OK && padded_boot_sector(buf, len, in.length);
+    bool padded = st == IMAGE_OK && padded_boot_sector(buf, len, &in);
     if (st == IMAGE_OK && in.length != len && !padded) {
         *why = "bytes after the end of the image";
         st = IMAGE_ERR_TRUNCATED;

@@ -75,13 +75,9 @@ static bool enqueue_at(queue_t *q, const void *data, size_t len, int64_t release
     return true;
 }
 
-typedef struct emit_ctx {
-    queue_t *q;
-} emit_ctx_t;
-
-static void fault_emit(void *opaque, const uint8_t *frame, size_t len, int64_t release_us)
+static void fault_emit(void *queue, const uint8_t *frame, size_t len, int64_t release_us)
 {
-    enqueue_at(((emit_ctx_t *)opaque)->q, frame, len, release_us);
+    enqueue_at(queue, frame, len, release_us);
 }
 
 /* Queues a frame, through the fault filter when faults are set (it may copy, delay, rewrite or
@@ -97,8 +93,7 @@ static void enqueue(netsim_t *n, netfault_dir_t dir, const void *data, size_t le
     if (len > sizeof(buf))
         return; /* larger than any frame of a 1500-byte MTU */
     memcpy(buf, data, len);
-    emit_ctx_t ctx = {q};
-    netfault_frame(&n->faults, dir, buf, len, now_ns() / 1000, fault_emit, &ctx);
+    netfault_frame(&n->faults, dir, buf, len, now_ns() / 1000, fault_emit, q);
 }
 
 /* ---- slirp side ---- */
