@@ -50,6 +50,15 @@ __attribute__((noinline)) void hdev_gdb_op(uint32_t boot_op, uint32_t addr)
     hdev_gdb_last_op = boot_op + (addr & 0);
 }
 
+/* The op number is stored in the global before the call so that the breakpoint's condition
+ * can test it in a build without debug information (a release build: gdb cannot name the
+ * argument there). */
+static void gdb_op(uint32_t boot_op, uint32_t addr)
+{
+    hdev_gdb_last_op = boot_op;
+    hdev_gdb_op(boot_op, addr);
+}
+
 void hdev_debug_next_run(hdev_t *d)
 {
     d->debug_next = true;
@@ -253,7 +262,7 @@ static hdev_rec_kind_t rec_kind(flashsim_op_kind_t k)
 /* Starts a new pending record for op `op` (flushing the previous one). */
 static void child_begin_op(hdev_child_t *c, uint32_t op, flashsim_op_kind_t kind, uint32_t addr)
 {
-    hdev_gdb_op(op - c->op0, addr);
+    gdb_op(op - c->op0, addr);
     child_flush_op(c);
     child_check_rtc(c); /* RTC changes made before this op come first */
     c->pending = true;
