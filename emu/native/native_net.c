@@ -38,6 +38,15 @@ static bool stop_asked(int fd)
     return poll(&p, 1, 0) > 0;
 }
 
+/* ArduinoOTA.onError: an attempt the responder refused (authentication) is still an update
+ * attempt for the app (valve_app.h); errors after begin() reach the app through the Updater. */
+static void ota_error(void *user, ota_error_t e)
+{
+    hdev_child_t *c = user;
+    if (e == OTA_AUTH_ERROR && c->app_hooks.attempt)
+        c->app_hooks.attempt(c->app_hooks.user);
+}
+
 bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout)
 {
     const hdev_net_t *nc = c->cfg->net;
@@ -74,6 +83,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         ec.password = nc->password;
         ec.updater = up;
         ec.layout = layout;
+        ec.callbacks = (espota_callbacks_t){.on_error = ota_error, .user = c};
         espota_init(&ota, &ec);
         eg = espota_lwip_start(&ota, ESPOTA_PORT);
         ok = eg && netsim_forward(n, true, nc->ota_port, ESPOTA_PORT);
