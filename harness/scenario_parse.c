@@ -596,8 +596,7 @@ static const unsigned region_bits[] = {SCN_REG_EEPROM, SCN_REG_RFCAL,   SCN_REG_
 
 #define EXPECT_FORMS                                                                               \
     "boots, app=NAME@V, outcome in {...}, outcome=NAME, fs=all-old|all-new, unchanged=..., "       \
-    "erases<=N, console contains|lacks \"...\", error=N|none, flash-mode=..., "                    \
-    "valve=open|closed, valve closed-before-erase or sweep OUTCOME>=N"
+    "erases<=N, console contains|lacks \"...\", error=N|none, flash-mode=... or sweep OUTCOME>=N"
 
 /* expect valve=open|closed | expect valve closed-before-erase (the garden-valve app). */
 static bool parse_expect_valve(parser_t *p, const scn_tok_t *t, size_t n, scn_expect_t *e,
