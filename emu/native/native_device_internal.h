@@ -53,7 +53,7 @@ typedef struct hdev_child {
     child_end_t end;
     jmp_buf *resident; /* a resident boot (hdev_set_resident): where its end jumps to */
     /* The app's hooks for the port's transports (the valve app's update-attempt hook: an
-     * espota invitation that fails authentication); zero: none. */
+     * espota invitation or a web upload that fails authentication); zero: none. */
     valve_hooks_t app_hooks;
 } hdev_child_t;
 

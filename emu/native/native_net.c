@@ -47,6 +47,14 @@ static void ota_error(void *user, ota_error_t e)
         c->app_hooks.attempt(c->app_hooks.user);
 }
 
+/* The web server refused an upload's credentials: the same kind of attempt. */
+static void web_refused(void *user)
+{
+    hdev_child_t *c = user;
+    if (c->app_hooks.attempt)
+        c->app_hooks.attempt(c->app_hooks.user);
+}
+
 bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout)
 {
     const hdev_net_t *nc = c->cfg->net;
@@ -68,7 +76,9 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                                     .auth = {auth ? (nc->user ? nc->user : "admin") : NULL,
                                              auth ? nc->password : NULL, "Login Required"},
                                     .updater = up,
-                                    .layout = layout};
+                                    .layout = layout,
+                                    .on_refused = web_refused,
+                                    .user = c};
         web = webupdate_lwip_start(&wcfg, 80);
         ok = web && netsim_forward(n, false, nc->web_port, 80);
         snprintf(line, sizeof(line), "net: web update server http://127.0.0.1:%u/update%s\n",

@@ -5,8 +5,8 @@
 # before the update's first flash erase ("gpio5: off (... app erases: 0)"), no flash
 # operation happens while it is open ("outputs: boot end, 0 flash ops while an output was
 # on"), and v2 waters again after the restart. A wrong espota password and a connection that
-# drops mid-upload leave the valve closed and v1 running. Control: valve-never fails the
-# check. Args: OTASIM IMAGES_DIR.
+# drops mid-upload leave the valve closed and v1 running; so does a web upload with the wrong
+# password. Control: valve-never fails the check. Args: OTASIM IMAGES_DIR.
 set -u
 OTASIM=$1
 IMAGES=$2
@@ -110,7 +110,16 @@ grep -q "valve@2" "$tmp/$cur" && fail "v2 booted after a dropped upload"
 stop
 check_closed_before_erase valve-safe # the boot's summary comes at its end (the stop)
 
-# Web upload (curl, Basic auth).
+# Web upload: the wrong password (401) closes the valve, v1 stays; then (curl, Basic auth) the
+# good upload on a fresh device.
+start web-auth valve
+code=$(curl -s -o /dev/null -w '%{http_code}' -u admin:wrong -F "firmware=@$tmp/valve-v2.bin" \
+    "http://127.0.0.1:$web/update")
+[ "$code" = 401 ] || fail "a wrong web password got $code"
+wait_for "$tmp/$cur" "valve: closed (update starting)" || fail "a refused upload left the valve open"
+sleep 1
+grep -q "valve@2" "$tmp/$cur" && fail "v2 booted after a wrong web password"
+stop
 start web valve
 curl -s -u admin:garden -F "firmware=@$tmp/valve-v2.bin" "http://127.0.0.1:$web/update" \
     >"$tmp/curl" 2>&1 || fail "curl failed: $(cat "$tmp/curl")"

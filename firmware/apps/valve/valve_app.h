@@ -6,8 +6,8 @@
  *   the valve is closed in the Updater's start callback (Update.onStart: every transport —
  *   stream/serial, espota, web upload, HTTP update — starts its update through the one
  *   Updater, after begin()'s checks and before its first flash erase), and in the port's
- *   update-attempt hook (an espota invitation that fails authentication never reaches
- *   begin()).
+ *   update-attempt hook (an espota invitation or a web upload that fails authentication
+ *   never reaches begin()).
  *
  * What "safe" means here: from the first sign of an update until the next boot the valve is
  * closed and locked (valve_locked). A successful update restarts into the new firmware; a
@@ -41,8 +41,8 @@ typedef enum valve_variant {
  * -1: not a valve app. */
 int valve_variant_by_name(const char *name);
 
-/* The port's hook for an update attempt a transport refused before begin() (espota: failed
- * authentication); set by valve_app_run, NULL otherwise. */
+/* The port's hook for an update attempt a transport refused before begin() (espota, web
+ * upload: failed authentication); set by valve_app_run, NULL otherwise. */
 typedef struct valve_hooks {
     void (*attempt)(void *user);
     void *user;
