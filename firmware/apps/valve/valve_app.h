@@ -18,15 +18,14 @@
  * the bootloader copies. The cost, accepted: a failed or refused attempt stops the watering
  * until the device restarts.
  *
- * Normal operation: the watering schedule (one slot of VALVE_SLOT_MS from boot, in the port's
- * virtual time on the simulator) opens the valve at boot. */
+ * Normal operation: a watering slot starts at boot (the valve opens) and lasts while the app
+ * runs; the simulated runs end inside it (a slot's end and the next slot are not modelled). */
 #ifndef OTASIM_VALVE_APP_H
 #define OTASIM_VALVE_APP_H
 
 #include "basic_app.h"
 
 #define VALVE_GPIO 5u                     /* GPIO5 (NodeMCU D1): a GPIO at reset */
-#define VALVE_SLOT_MS (10u * 60u * 1000u) /* one watering slot: 10 minutes */
 #define VALVE_WATER_BEFORE_OFFER_MS 1000u /* watering before the first offer is looked at */
 
 /* The app, and deliberately broken variants: the negative controls of the valve checks. */
