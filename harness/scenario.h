@@ -142,7 +142,8 @@ typedef enum {
     SCN_EXP_CONSOLE,    /* console contains / lacks a text */
     SCN_EXP_ERROR,      /* the Updater's error code of the last update */
     SCN_EXP_FLASH_MODE, /* header byte 2 at flash 0 */
-    SCN_EXP_SWEEP       /* the sweep's count of branches with an outcome (>=, <=, =) */
+    SCN_EXP_SWEEP,      /* the sweep's count of branches with an outcome (>=, <=, =) */
+    SCN_EXP_VALVE       /* the valve app's output: valve=open|closed, valve closed-before-erase */
 } scn_expect_kind_t;
 
 /* Regions (bits) for unchanged= and erases region=. */
@@ -170,7 +171,16 @@ typedef struct scn_expect {
     uint8_t sweep_outcome;   /* SWEEP: an outcome_t */
     char sweep_cmp;          /* SWEEP: '>' (>=), '<' (<=) or '=' */
     uint32_t sweep_count;    /* SWEEP */
+    uint8_t valve;           /* VALVE: an scn_valve_t */
 } scn_expect_t;
+
+/* expect valve ...: the garden-valve app's output (firmware/apps/valve). */
+typedef enum {
+    SCN_VALVE_CLOSED = 0,       /* closed when the last run ended */
+    SCN_VALVE_OPEN = 1,         /* open when the last run ended */
+    SCN_VALVE_BEFORE_ERASE = 2, /* the last update: open before, closed at its first erase,
+                                   no flash operation while open */
+} scn_valve_t;
 
 typedef struct scn_step {
     scn_verb_t verb;

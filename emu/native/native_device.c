@@ -313,6 +313,7 @@ _Noreturn void hdev_child_finish(child_how_t how)
 {
     hdev_child_t *c = hdev_current_child;
     c->end.how = how;
+    hdev_outputs_finish(c);
     c->end.console_len = (uint32_t)c->console_len;
     if (c->resident)
         longjmp(*c->resident, 1); /* back into resident_boot(), which undoes the globals */
@@ -378,6 +379,7 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
         pc.hang_after_ms = 0; /* a networked app waits for people, not for virtual time */
     pc.on_hang = child_hang;
     pc.hang_user = c;
+    hdev_outputs_attach(c, &pc);
     native_port_attach(c->fs, &pc);
     c->end.boot_result = boot_main(mode);
     hdev_child_finish(CHILD_RETURNED);
@@ -602,6 +604,7 @@ static bool boot_end(hdev_t *d, const child_end_t *e, hdev_result_t *out,
                      const hdev_job_t **pending_job)
 {
     child_end_t end = *e;
+    hdev_outputs_merge(&out->outputs, &end.outputs, out->boots ? out->boots - 1 : 0);
     if (end.how == CHILD_HANG) {
         out->end = HDEV_END_HANG;
         out->hang_kind = "virtual-time";

@@ -38,6 +38,23 @@ static bool stop_asked(int fd)
     return poll(&p, 1, 0) > 0;
 }
 
+/* ArduinoOTA.onError: an attempt the responder refused (authentication) is still an update
+ * attempt for the app (valve_app.h); errors after begin() reach the app through the Updater. */
+static void ota_error(void *user, ota_error_t e)
+{
+    hdev_child_t *c = user;
+    if (e == OTA_AUTH_ERROR && c->app_hooks.attempt)
+        c->app_hooks.attempt(c->app_hooks.user);
+}
+
+/* The web server refused an upload's credentials: the same kind of attempt. */
+static void web_refused(void *user)
+{
+    hdev_child_t *c = user;
+    if (c->app_hooks.attempt)
+        c->app_hooks.attempt(c->app_hooks.user);
+}
+
 bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout)
 {
     const hdev_net_t *nc = c->cfg->net;
@@ -59,7 +76,9 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                                     .auth = {auth ? (nc->user ? nc->user : "admin") : NULL,
                                              auth ? nc->password : NULL, "Login Required"},
                                     .updater = up,
-                                    .layout = layout};
+                                    .layout = layout,
+                                    .on_refused = web_refused,
+                                    .user = c};
         web = webupdate_lwip_start(&wcfg, 80);
         ok = web && netsim_forward(n, false, nc->web_port, 80);
         snprintf(line, sizeof(line), "net: web update server http://127.0.0.1:%u/update%s\n",
@@ -74,6 +93,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         ec.password = nc->password;
         ec.updater = up;
         ec.layout = layout;
+        ec.callbacks = (espota_callbacks_t){.on_error = ota_error, .user = c};
         espota_init(&ota, &ec);
         eg = espota_lwip_start(&ota, ESPOTA_PORT);
         ok = eg && netsim_forward(n, true, nc->ota_port, ESPOTA_PORT);
