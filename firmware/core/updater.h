@@ -95,6 +95,12 @@ typedef struct updater_config {
     /* Scratch for inflating a gzip image once before accepting it. Required for gzip images:
      * without it they are refused with error 17. May be shared (used only inside end()). */
     inflate_state_t *inflate_work;
+    /* The bootloader cannot inflate (safe mode without the inflater, "safeboot-raw"):
+     * writeStream() inflates a U_FLASH gzip upload as it arrives and stages the decompressed
+     * image (updater_gzstage.c; needs inflate_work); a gzip image staged compressed (write(),
+     * or U_FS) is refused with error 17 instead of being handed to a bootloader that would
+     * copy it as raw bytes. */
+    bool inflate_to_stage;
     /* The device runs the safe bootloader (image_find_boot_desc() says "safeboot"): end() also
      * records the pending update in the flash journal (journal.h), before the RTC command. */
     bool safe_journal;
@@ -115,6 +121,8 @@ typedef enum updater_detail {
     UPDATER_DETAIL_SIG_INVALID,       /* RSA verification failed */
     UPDATER_DETAIL_PREMATURE_END,     /* end() before the declared size arrived */
     UPDATER_DETAIL_BOOT_CMD,          /* the boot command could not be written/read back */
+    UPDATER_DETAIL_GZIP_NO_INFLATER,  /* inflate_to_stage: gzip staged compressed (not through
+                                         writeStream(), or U_FS); the bootloader cannot inflate */
 } updater_detail_t;
 
 /* The caller owns this (it is about 4.3 KiB); no globals, no allocation. */
@@ -137,6 +145,21 @@ typedef struct updater {
     bool mode_patched; /* byte 2 of the stage was rewritten; mode_original is what was sent */
     uint8_t mode_original;
     uint32_t sig_len_read; /* the signature length field read at the last signed end() */
+    /* inflate_to_stage: a gzip upload being inflated into the stage by writeStream(). The
+     * stage then holds decompressed bytes, so the hashes cover the bytes as received. */
+    struct updater_gzstage {
+        bool active;   /* writeStream() took the upload this way; end() checks it */
+        bool streamed; /* writeStream() has returned: every check below is final */
+        bool too_big;  /* the output outgrew the free space (stopped there) */
+        int32_t inflate_rc;
+        uint32_t received; /* upload bytes read from the stream */
+        uint32_t in_cap;   /* of them the gzip member may take (the rest: signature trailer) */
+        uint32_t trailer_len;
+        uint32_t total_in;  /* member bytes the inflater consumed */
+        uint32_t out_len;   /* decompressed bytes staged */
+        uint32_t room;      /* free space from the stage start to the filesystem */
+        uint8_t sha256[32]; /* signed: SHA-256 of the received payload */
+    } gz;
     _Alignas(4) uint8_t buffer[UPDATER_BUFFER_SIZE];
 } updater_t;
 
