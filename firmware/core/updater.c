@@ -244,13 +244,6 @@ uint32_t updater_write(updater_t *u, const uint8_t *data, uint32_t len)
         }
         return 0;
     }
-    if (u->cfg.inflate_to_stage && updater_progress(u) + u->buffer_len == 0 && len > 0 &&
-        u->command == U_FLASH && data[0] == IMAGE_GZIP_MAGIC0) {
-        /* Only writeStream() can inflate as it goes (the inflater pulls its input); refuse
-         * now rather than after the whole upload. */
-        updater_fail(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_NO_INFLATER);
-        return 0;
-    }
     if (len > updater_remaining(u) - u->buffer_len) {
         /* Writes past the declared size are refused (#4674). */
         updater_fail(u, UPDATE_ERROR_SPACE, UPDATER_DETAIL_NONE);

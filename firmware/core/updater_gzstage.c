@@ -235,40 +235,22 @@ static bool gzstage_payload(updater_t *u)
     return true;
 }
 
-static bool image_fail(updater_t *u, update_error_t e, updater_detail_t d)
+/* The decompressed pair at start_address (gz.out_len bytes), read back from flash. */
+bool updater_gzstage_pair_ok(updater_t *u)
 {
-    updater_fail(u, e, d);
-    return false;
-}
-
-/* end() step 6: the gzip member, then the decompressed image as staged in flash. */
-static bool gzstage_image(updater_t *u)
-{
-    if (u->gz.too_big) {
-        return image_fail(u, UPDATE_ERROR_SPACE, UPDATER_DETAIL_GZIP_TOO_BIG);
-    }
-    if (u->gz.inflate_rc == INFLATE_ERR_CHECKSUM) {
-        return image_fail(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CHECKSUM);
-    }
-    if (u->gz.inflate_rc != INFLATE_DONE) {
-        return image_fail(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CORRUPT);
-    }
-    if (u->gz.total_in != u->gz.in_cap) {
-        return image_fail(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_TRAILING);
-    }
     uint8_t hdr[4];
     if (u->gz.out_len < sizeof(hdr) ||
         flash_read_any(u->start_address, hdr, sizeof(hdr)) != HAL_OK) {
-        return image_fail(u,
-                          u->gz.out_len < sizeof(hdr) ? UPDATE_ERROR_MAGIC_BYTE : UPDATE_ERROR_READ,
-                          UPDATER_DETAIL_NONE);
+        return updater_fail_false(
+            u, u->gz.out_len < sizeof(hdr) ? UPDATE_ERROR_MAGIC_BYTE : UPDATE_ERROR_READ,
+            UPDATER_DETAIL_NONE);
     }
     if (hdr[0] != IMAGE_MAGIC) {
-        return image_fail(u, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE);
+        return updater_fail_false(u, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE);
     }
     if (!u->cfg.layout->flash_map &&
         image_flash_size_from_code(hdr[3] >> 4) > esp_flash_chip_real_size()) {
-        return image_fail(u, UPDATE_ERROR_NEW_FLASH_CONFIG, UPDATER_DETAIL_NONE);
+        return updater_fail_false(u, UPDATE_ERROR_NEW_FLASH_CONFIG, UPDATER_DETAIL_NONE);
     }
     /* The pair, its checksums and the file CRC, read back from flash: the safe bootloader
      * refuses a stage without the CRC words, so refuse it here, before any boot command. */
@@ -281,9 +263,27 @@ static bool gzstage_image(updater_t *u)
     }
     if (st != IMAGE_OK) {
         u->image_status = (int)st;
-        return image_fail(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_IMAGE_INVALID);
+        return updater_fail_false(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_IMAGE_INVALID);
     }
     return true;
+}
+
+/* end() step 6: the gzip member, then the decompressed image as staged in flash. */
+static bool gzstage_image(updater_t *u)
+{
+    if (u->gz.too_big) {
+        return updater_fail_false(u, UPDATE_ERROR_SPACE, UPDATER_DETAIL_GZIP_TOO_BIG);
+    }
+    if (u->gz.inflate_rc == INFLATE_ERR_CHECKSUM) {
+        return updater_fail_false(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CHECKSUM);
+    }
+    if (u->gz.inflate_rc != INFLATE_DONE) {
+        return updater_fail_false(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CORRUPT);
+    }
+    if (u->gz.total_in != u->gz.in_cap) {
+        return updater_fail_false(u, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_TRAILING);
+    }
+    return updater_gzstage_pair_ok(u);
 }
 
 bool updater_gzstage_end(updater_t *u, bool even_if_remaining)

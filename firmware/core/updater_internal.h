@@ -9,6 +9,13 @@
 /* _setError(): store the code, call onError, abort the update (reset with onEnd). */
 void updater_fail(updater_t *u, update_error_t error, updater_detail_t detail);
 
+/* updater_fail(), then false (for checks that return their verdict). */
+static inline bool updater_fail_false(updater_t *u, update_error_t error, updater_detail_t detail)
+{
+    updater_fail(u, error, detail);
+    return false;
+}
+
 /* _reset(): forget the update in progress; onEnd if `callback`. */
 void updater_reset(updater_t *u, bool callback);
 
@@ -37,5 +44,12 @@ bool updater_md5_matches(const char *target, const uint8_t digest[MD5_DIGEST_LEN
  * it into the stage as it arrives, and the end() that checks it. */
 uint32_t updater_gzstage_stream(updater_t *u, const update_stream_t *s, uint32_t timeout_ms);
 bool updater_gzstage_end(updater_t *u, bool even_if_remaining);
+/* The decompressed pair at start_address (gz.out_len bytes), read back from flash: magic,
+ * flash size, checksums and the file CRC (required: the safe bootloader needs it). */
+bool updater_gzstage_pair_ok(updater_t *u);
+
+/* end() of a gzip upload that reached flash compressed (write(), write(T&)): inflate it from
+ * its stage into a raw stage below it, then check that as updater_gzstage_end() does. */
+bool updater_gzstage_from_flash(updater_t *u);
 
 #endif

@@ -226,7 +226,9 @@ bool updater_verify_end(updater_t *u)
             return false;
         }
         if (is_gzip(hdr)) {
-            return verify_gzip(u, 0, u->cfg.layout->fs_start);
+            /* No inflater in the bootloader: inflate the compressed stage into a raw one. */
+            return u->cfg.inflate_to_stage ? updater_gzstage_from_flash(u)
+                                           : verify_gzip(u, 0, u->cfg.layout->fs_start);
         }
         if (hdr[0] != IMAGE_MAGIC) {
             u->current_address = u->start_address;

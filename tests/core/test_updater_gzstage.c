@@ -246,17 +246,92 @@ Test(updater_gzstage, signed_gzip)
     tb_key_free(k);
 }
 
-Test(updater_gzstage, gzip_through_write_refused_raw_still_works)
+/* write() pushes its bytes, so the upload is staged compressed (end-aligned below the
+ * filesystem) and end() inflates it into the raw stage below. */
+Test(updater_gzstage, gzip_through_write_inflated_at_end)
 {
-    /* write() cannot inflate (the inflater pulls its input): refused on the first byte. */
-    cr_expect_not(uu_update(dev, gz, gz_len, U_FLASH, 4096));
-    cr_expect_eq(updater_get_error(&dev->up), UPDATE_ERROR_IMAGE, "%s", tdev_error_line(dev));
-    cr_expect_eq(dev->up.detail, UPDATER_DETAIL_GZIP_NO_INFLATER);
+    cr_expect(uu_update(dev, gz, gz_len, U_FLASH, 1000), "%s", tdev_error_line(dev));
+    expect_staged(img, img_len);
+    char want[33], got[33];
+    ref_md5_hex(gz, gz_len, want);
+    cr_assert(updater_md5_string(&dev->up, got));
+    cr_expect_str_eq(got, want, "MD5 of the uploaded file");
+    /* Corrupt CRC-32, truncated, trailing. */
+    uint8_t *c = malloc(gz_len + 8);
+    memcpy(c, gz, gz_len);
+    c[gz_len - 7] ^= 0x40;
+    boot_cmd_clear();
+    cr_expect_not(uu_update(dev, c, gz_len, U_FLASH, 1000));
+    cr_expect_eq(dev->up.detail, UPDATER_DETAIL_GZIP_CHECKSUM, "%s", tdev_error_line(dev));
     uu_expect_no_cmd(dev);
-    /* Control: a raw image through write() is staged as usual. */
+    cr_expect_not(uu_update(dev, gz, gz_len - 50, U_FLASH, 1000));
+    cr_expect_eq(dev->up.detail, UPDATER_DETAIL_GZIP_CORRUPT, "%s", tdev_error_line(dev));
+    uu_expect_no_cmd(dev);
+    memcpy(c, gz, gz_len);
+    memset(c + gz_len, 0xFF, 8);
+    cr_expect_not(uu_update(dev, c, gz_len + 8, U_FLASH, 1000));
+    cr_expect_eq(dev->up.detail, UPDATER_DETAIL_GZIP_TRAILING, "%s", tdev_error_line(dev));
+    uu_expect_no_cmd(dev);
+    free(c);
+    /* Signed: the signature is checked on the compressed stage first. */
+    tb_key_t *k = tb_key_load("rsa2048");
+    configure(tb_key_public(k), true);
+    size_t sl;
+    uint8_t *s = tb_sign(k, gz, gz_len, false, &sl);
+    cr_expect(uu_update(dev, s, sl, U_FLASH, 1000), "%s", tdev_error_line(dev));
+    expect_staged(img, img_len);
+    s[50] ^= 1;
+    boot_cmd_clear();
+    cr_expect_not(uu_update(dev, s, sl, U_FLASH, 1000));
+    cr_expect_eq(updater_get_error(&dev->up), UPDATE_ERROR_SIGN, "%s", tdev_error_line(dev));
+    uu_expect_no_cmd(dev);
+    free(s);
+    tb_key_free(k);
+}
+
+/* The output grows towards the compressed input: zeros (tiny input, big output) reach it
+ * before the inflater has consumed it, and end() stops there (no boot command, the running
+ * sketch intact). Control: the same through writeStream() (no compressed stage) fits. */
+Test(updater_gzstage, write_path_output_meeting_input_refused)
+{
+    teardown();
+    setup_layout("1m512");
+    uint32_t room = dev->layout.fs_start - low_stage();
+    size_t zl, n = room - 100; /* past the compressed stage, inside the room */
+    uint8_t *zeros = calloc(1, n);
+    uint8_t *z = tb_gzip(zeros, n, &zl);
+    boot_cmd_clear();
+    cr_expect_not(uu_update(dev, z, zl, U_FLASH, 1000));
+    cr_expect_eq(dev->up.detail, UPDATER_DETAIL_GZIP_OVERLAP, "%s", tdev_error_line(dev));
+    uu_expect_no_cmd(dev);
+    uint8_t *sk = malloc(dev->sketch_len);
+    flashsim_peek(dev->fs, 0, sk, (uint32_t)dev->sketch_len);
+    cr_expect_arr_eq(sk, dev->sketch, dev->sketch_len, "the running sketch is intact");
+    free(sk);
+    cr_expect_not(stream_update(z, zl, (uint32_t)zl, NULL));
+    cr_expect_eq(updater_get_error(&dev->up), UPDATE_ERROR_MAGIC_BYTE, "control: %s",
+                 tdev_error_line(dev));
+    free(z);
+    free(zeros);
+}
+
+Test(updater_gzstage, raw_image_unchanged)
+{
+    /* Control: a raw image is staged as usual (end-aligned below the filesystem). */
     cr_expect(uu_update(dev, img, img_len, U_FLASH, 4096), "%s", tdev_error_line(dev));
     uu_expect_copy_cmd(dev, dev->layout.fs_start - uu_round4k((uint32_t)img_len), 0,
                        (uint32_t)img_len);
+}
+
+Test(updater_gzstage, atomic_fs_gzip_refused)
+{
+    /* The bootloader would copy a compressed FS image as it is. */
+    updater_config_t c = dev->up.cfg;
+    c.atomic_fs_update = true;
+    tdev_init_updater(dev, &c);
+    cr_expect_not(uu_update(dev, gz, gz_len, U_FS, 4096));
+    cr_expect_eq(dev->up.detail, UPDATER_DETAIL_GZIP_NO_INFLATER, "%s", tdev_error_line(dev));
+    uu_expect_no_cmd(dev);
 }
 
 Test(updater_gzstage, no_work_area_refused)
