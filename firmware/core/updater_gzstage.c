@@ -15,6 +15,8 @@
  *     exactly where the payload does (no trailing bytes).
  *   - No flash-mode patch (the original never patches gzip images); the safe bootloader
  *     accepts the file CRC with any mode byte.
+ * write() and write(T&) push their bytes while the inflater pulls its input, so their gzip
+ * uploads are staged compressed and inflated in end() (updater_gzstage_flash.c).
  * The whole upload is read before any verdict, and end() checks in the original's order
  * (signature or MD5, then the image), so the error codes match a gzip-capable device's. */
 #include <string.h>
