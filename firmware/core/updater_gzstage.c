@@ -175,11 +175,16 @@ uint32_t updater_gzstage_stream(updater_t *u, const update_stream_t *s, uint32_t
     u->gz.total_in = inflate_total_in(st);
     /* Whatever the inflater left (a bad member, trailing bytes, the signature trailer) is
      * read too: end() judges the whole upload, as for any other image. */
-    uint8_t drain[256];
+    /* Scratch in the upper half of the buffer: the trailer (at most 516 bytes) fills the
+     * lower half. */
+    uint8_t *drain = u->buffer + UPDATER_BUFFER_SIZE / 2u;
+    const uint32_t drain_cap = 256;
+    _Static_assert(RSA_MAX_MODULUS_BYTES + SIG_TRAILER_LEN_FIELD <= UPDATER_BUFFER_SIZE / 2u,
+                   "the trailer and the drain scratch do not overlap");
     while (!io.timed_out && io.erase == HAL_OK && io.write == HAL_OK && u->gz.received < u->size) {
         uint32_t want = u->size - u->gz.received;
         uint32_t got;
-        if (!take(&io, drain, want < sizeof(drain) ? want : sizeof(drain), &got)) {
+        if (!take(&io, drain, want < drain_cap ? want : drain_cap, &got)) {
             break;
         }
     }
