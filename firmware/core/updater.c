@@ -467,6 +467,9 @@ bool updater_is_running(const updater_t *u)
 
 bool updater_is_finished(const updater_t *u)
 {
+    if (u->gz.active) {
+        return u->gz.received == u->size;
+    }
     return u->current_address == u->start_address + u->size;
 }
 

@@ -64,7 +64,14 @@ static bool stream_update(const uint8_t *data, size_t len, uint32_t declared, co
     }
     tstream_t ts;
     update_stream_t s = tstream_make(&ts, data, len);
-    updater_write_stream(&dev->up, &s, 2000);
+    uint32_t got = updater_write_stream(&dev->up, &s, 2000);
+    if (updater_is_running(&dev->up)) {
+        /* The accessors count the upload's bytes, not the (larger) decompressed output. */
+        cr_expect_eq(got, len);
+        cr_expect_eq(updater_progress(&dev->up), declared);
+        cr_expect_eq(updater_remaining(&dev->up), 0u);
+        cr_expect(updater_is_finished(&dev->up));
+    }
     return updater_end(&dev->up, false);
 }
 
