@@ -152,9 +152,10 @@ typedef struct updater {
     /* inflate_to_stage: a gzip upload being inflated into the stage by writeStream(). The
      * stage then holds decompressed bytes, so the hashes cover the bytes as received. */
     struct updater_gzstage {
-        bool active;   /* writeStream() took the upload this way; end() checks it */
-        bool streamed; /* writeStream() has returned: every check below is final */
-        bool too_big;  /* the output outgrew the free space (stopped there) */
+        bool active;     /* writeStream() took the upload this way; end() checks it */
+        bool streamed;   /* writeStream() has returned: every check below is final */
+        bool too_big;    /* the output outgrew the free space (stopped there) */
+        uint8_t head[2]; /* the first two upload bytes (gzip: 1F 8B) */
         int32_t inflate_rc;
         uint32_t received; /* upload bytes read from the stream */
         uint32_t in_cap;   /* of them the gzip member may take (the rest: signature trailer) */

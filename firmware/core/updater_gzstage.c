@@ -59,6 +59,9 @@ static bool take(gzstage_io_t *io, uint8_t *buf, uint32_t cap, uint32_t *got_out
     }
     io->last_data = hal_millis();
     uint32_t pos = u->gz.received;
+    for (uint32_t i = 0; pos + i < sizeof(u->gz.head) && i < got; i++) {
+        u->gz.head[pos + i] = buf[i];
+    }
     md5_update(&io->md5, buf, got);
     if (pos < u->gz.in_cap) {
         uint32_t n = u->gz.in_cap - pos < got ? u->gz.in_cap - pos : got;
@@ -278,6 +281,10 @@ bool updater_gzstage_pair_ok(updater_t *u)
 /* end() step 6: the gzip member, then the decompressed image as staged in flash. */
 static bool gzstage_image(updater_t *u)
 {
+    /* Not gzip after all (only the first byte was looked at): what _verifyEnd() says. */
+    if (u->gz.head[0] != IMAGE_GZIP_MAGIC0 || u->gz.head[1] != IMAGE_GZIP_MAGIC1) {
+        return updater_fail_false(u, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE);
+    }
     if (u->gz.too_big) {
         return updater_fail_false(u, UPDATE_ERROR_SPACE, UPDATER_DETAIL_GZIP_TOO_BIG);
     }

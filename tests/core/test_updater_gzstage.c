@@ -135,7 +135,8 @@ Test(updater_gzstage, corrupt_gzip_rejected)
     } cases[] = {
         {"CRC-32", gz_len + 8, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CHECKSUM},
         {"ISIZE", gz_len + 2, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CHECKSUM},
-        {"gzip magic", 1, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CORRUPT},
+        {"gzip magic", 1, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE},
+        {"gzip method", 2, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CORRUPT},
         {"deflate data", 200, UPDATE_ERROR_IMAGE, 0},
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -165,7 +166,11 @@ Test(updater_gzstage, corrupt_gzip_rejected)
     /* Garbage after a gzip-looking first byte. */
     uint8_t *g = uu_pattern(5000, 9);
     g[0] = 0x1F;
+    g[1] = 0x8B;
     expect_rejected(g, 5000, 5000, UPDATE_ERROR_IMAGE, UPDATER_DETAIL_GZIP_CORRUPT, "garbage");
+    /* 0x1F but not gzip: the magic check's verdict, as on a device whose bootloader inflates. */
+    g[1] = 0x00;
+    expect_rejected(g, 5000, 5000, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE, "1F 00");
     free(g);
 }
 
