@@ -470,7 +470,7 @@ static bool rom_check(hdev_t *d, boot_mode_t *mode)
     if (!strcmp(desc.name, BOOT_DESC_NAME_EBOOT))
         *mode = BOOT_MODE_EBOOT;
     else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE) || !strcmp(desc.name, BOOT_DESC_NAME_SAFE_RAW))
-        *mode = BOOT_MODE_SAFE; /* raw: the app's Updater refuses gzip, so none reaches it */
+        *mode = BOOT_MODE_SAFE; /* raw: the app's Updater stages gzip uploads inflated */
     else
         return false;
     return true;
