@@ -1,0 +1,96 @@
+#!/bin/sh
+# HTTPS update on a networked device: `otasim device --update-url https://... --ca/--pin`
+# against `otasim serve --tls` (certificates from make_tls_certs.sh). The right CA: v1 ->
+# v2; a wrong CA or a wrong pin: a clear TLS error on the console, the device stays on v1 and
+# its flash file is byte-identical to one a device without an update URL leaves (not one
+# write). Bad --ca files and an https URL without trust are usage errors. Args: OTASIM
+# IMAGES_DIR MAKE_TLS_CERTS.
+set -u
+OTASIM=$1
+IMAGES=$2
+CERTS=$3
+tmp=$(mktemp -d /tmp/otasim-devhttps-XXXXXX)
+spid=
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
+    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid"
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*"
+    for f in "$tmp"/dev* "$tmp/access.log"; do
+        case $f in *.flash) ;; *) cat "$f" 2>/dev/null ;; esac
+    done
+    exit 1
+}
+wait_for() {
+    i=0
+    while ! grep -q "$2" "$1" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt 200 ] && return 1
+        sleep 0.1
+    done
+}
+sh "$CERTS" "$tmp/c" || fail "make_tls_certs.sh"
+cp "$IMAGES/basic-v2.bin" "$tmp/"
+echo '{"5C:CF:7F:01:02:0A": {"file": "basic-v2.bin", "version": "2"}}' >"$tmp/devices.json"
+"$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 --port-file "$tmp/port" \
+    --log "$tmp/access.log" --tls "$tmp/c/good.pem" "$tmp/c/good.key" >/dev/null 2>&1 &
+spid=$!
+i=0
+while [ ! -s "$tmp/port" ]; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && fail "otasim serve --tls did not start"
+    sleep 0.1
+done
+url="https://10.0.2.2:$(cat "$tmp/port")/update"
+
+run_device() { # NAME ARGS...
+    name=$1
+    shift
+    "$OTASIM" device --app basic --layout 4m2m --flash "$tmp/$name.flash" --images "$IMAGES" \
+        --ports web=-,ota=- --mac 5c:cf:7f:01:02:0a "$@" >"$tmp/$name" 2>&1 &
+    pid=$!
+}
+stop_device() {
+    kill -TERM "$pid"
+    wait "$pid" || fail "the device did not stop cleanly"
+    pid=
+}
+
+# The reference flash: a new device that asks nobody.
+run_device devref
+wait_for "$tmp/devref" "basic@1: running" || fail "the reference device did not boot"
+stop_device
+
+run_device devgood --update-url "$url" --ca "$tmp/c/ca.pem"
+wait_for "$tmp/devgood" "basic@2: running" || fail "no update to v2 over HTTPS"
+wait_for "$tmp/devgood" "httpupdate: no update" || fail "v2's own HTTPS check is not 304"
+stop_device
+
+for bad in "--ca $tmp/c/other-ca.pem:certificate not trusted" \
+    "--pin $tmp/c/other.pub:not the pinned key"; do
+    opt=${bad%%:*}
+    why=${bad#*:}
+    run_device devbad --update-url "$url" $opt
+    wait_for "$tmp/devbad" "httpupdate: failed" || fail "$opt: no failure"
+    grep "HTTP error: connection failed (TLS: " "$tmp/devbad" | grep -q "$why" ||
+        fail "$opt: no clear TLS error"
+    stop_device
+    grep -q "basic@2" "$tmp/devbad" && fail "$opt: the device was updated"
+    cmp -s "$tmp/devbad.flash" "$tmp/devref.flash" || fail "$opt: the flash was written"
+    rm -f "$tmp/devbad.flash"
+done
+
+# Control for the byte comparison: the updated device's flash does differ.
+cmp -s "$tmp/devgood.flash" "$tmp/devref.flash" && fail "cmp cannot see an update"
+
+"$OTASIM" device --app basic --layout 4m2m --flash "$tmp/x.flash" --update-url "$url" \
+    >"$tmp/use1" 2>&1 && fail "https without --ca/--pin was accepted"
+grep -q "needs --ca FILE or --pin FILE" "$tmp/use1" || fail "no message for https without trust"
+"$OTASIM" device --app basic --layout 4m2m --flash "$tmp/x.flash" --update-url "$url" \
+    --ca "$tmp/c/good.key" >"$tmp/use2" 2>&1 && fail "a key file as --ca was accepted"
+grep -q "no CERTIFICATE block" "$tmp/use2" || fail "no message for a bad --ca file"
+echo "ok: right CA -> v2 then 304; wrong CA / wrong pin: TLS error, flash untouched"
