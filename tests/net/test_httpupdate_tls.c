@@ -4,7 +4,10 @@
  * certificate updates to v2; a wrong CA, a forged issuer, a wrong host name, an expired
  * certificate and a wrong pinned key each end in HTTPC_ERROR_CONNECTION_FAILED with
  * BearSSL's reason and not one flash program or erase. OTASIM names the binary. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -219,6 +222,42 @@ Test(httpupdate_tls, https_without_trust_and_http_to_a_tls_server)
     tls_trust_free(t);
     cr_assert_eq(httpupdate_result(&s), HTTP_UPDATE_FAILED);
     cr_assert_eq(flash_changes, 0u);
+}
+
+/* https to the plain HTTP server: its answer to the ClientHello is no TLS record. */
+Test(httpupdate_tls, https_to_a_plain_http_server)
+{
+    start_server(NULL);
+    tls_trust_t *t = trust("ca.pem", false);
+    tls_client_config_t tc = {.trust = t};
+    run_session(&tc, "https");
+    tls_trust_free(t);
+    cr_assert_eq(httpupdate_last_error(&s), HTTPC_ERROR_CONNECTION_FAILED, "%s", errstr);
+    cr_assert_neq(httpupdate_tls_error(&s), 0, "%s", errstr);
+    cr_assert_eq(flash_changes, 0u);
+}
+
+/* A server that accepts the connection and never answers the handshake: the client's
+ * timeout ends it as a failed connect (the control: the same port then serves). */
+Test(httpupdate_tls, silent_server_times_out_in_the_handshake)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof(a);
+    cr_assert(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) && !listen(fd, 4) &&
+              !getsockname(fd, (struct sockaddr *)&a, &l));
+    port = ntohs(a.sin_port);
+    tls_trust_t *t = trust("ca.pem", false);
+    tls_client_config_t tc = {.trust = t};
+    run_session(&tc, "https");
+    close(fd);
+    cr_assert_eq(httpupdate_last_error(&s), HTTPC_ERROR_CONNECTION_FAILED, "%s", errstr);
+    cr_assert(strstr(errstr, "timeout"), "%s", errstr);
+    cr_assert_eq(flash_changes, 0u);
+    serve_with("good.pem");
+    run_session(&tc, "https");
+    tls_trust_free(t);
+    expect_updated();
 }
 
 Test(httpupdate_tls, bad_trust_files_are_clear_errors)

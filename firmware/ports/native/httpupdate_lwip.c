@@ -141,7 +141,11 @@ bool httpupdate_lwip_poll(httpupdate_lwip_t *h, uint32_t now_ms)
         httpupdate_tls_pump(h); /* room in the send buffer may have come back */
     if (h->step == HTTPUPDATE_RUNNING && now_ms - h->last_ms > h->timeout_ms) {
         hul_detach(h, true);
-        hul_finish(h, h->connected ? HTTPC_ERROR_READ_TIMEOUT : HTTPC_ERROR_CONNECTION_FAILED);
+        if (h->tls && h->connected && !h->handshaken) /* connect() of a secure client fails */
+            h->step = httpupdate_close_detail(h->s, HTTPC_ERROR_CONNECTION_FAILED, 0,
+                                              "no answer to the handshake (timeout)");
+        else
+            hul_finish(h, h->connected ? HTTPC_ERROR_READ_TIMEOUT : HTTPC_ERROR_CONNECTION_FAILED);
     }
     if (h->step == HTTPUPDATE_REDIRECT) {
         hul_detach(h, true);
