@@ -47,6 +47,8 @@ static const char usage[] =
     "                    the URL's host are checked; setTrustAnchors)\n"
     "  --pin FILE        https: trust only this public key (PEM PUBLIC KEY, RSA, or a\n"
     "                    certificate's key; setKnownKey: no chain, date or name check)\n"
+    "  --fingerprint HEX https: trust only the certificate with this SHA-1 (or SHA-256)\n"
+    "                    hash, AB:CD:... (setFingerprint: no chain, date or name check)\n"
     "  --tls-buffers RX,TX  TLS record buffer bytes (default 16709,16469; smaller RX asks\n"
     "                    the server for MFLN: at least 837,597)\n"
     "  --seed S          flash model and random seed (default 1)\n"
@@ -153,6 +155,7 @@ int cmd_device(int argc, char **argv)
                                          {"update-url", required_argument, 0, 'U'},
                                          {"ca", required_argument, 0, 'C'},
                                          {"pin", required_argument, 0, 'K'},
+                                         {"fingerprint", required_argument, 0, 'G'},
                                          {"tls-buffers", required_argument, 0, 'T'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -218,6 +221,9 @@ int cmd_device(int argc, char **argv)
         case 'K':
             net.update_pin = optarg;
             break;
+        case 'G':
+            net.update_fingerprint = optarg;
+            break;
         case 'T': {
             unsigned rx, tx;
             char end;
@@ -253,9 +259,18 @@ int cmd_device(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (net.update_ca && net.update_pin) {
-        fprintf(stderr, "otasim device: --ca and --pin exclude each other\n");
+    if (!!net.update_ca + !!net.update_pin + !!net.update_fingerprint > 1) {
+        fprintf(stderr, "otasim device: --ca, --pin and --fingerprint exclude each other\n");
         return 2;
+    }
+    if (net.update_fingerprint) {
+        char err[200];
+        tls_trust_t *t = tls_trust_from_fingerprint(net.update_fingerprint, err, sizeof(err));
+        if (!t) {
+            fprintf(stderr, "otasim device: --fingerprint: %s\n", err);
+            return 2;
+        }
+        tls_trust_free(t);
     }
     if (net.update_ca || net.update_pin) {
         char err[300];
@@ -268,8 +283,9 @@ int cmd_device(int argc, char **argv)
         tls_trust_free(t);
     }
     if (net.update_url && !strncasecmp(net.update_url, "https://", 8) && !net.update_ca &&
-        !net.update_pin) {
-        fprintf(stderr, "otasim device: an https --update-url needs --ca FILE or --pin FILE\n");
+        !net.update_pin && !net.update_fingerprint) {
+        fprintf(stderr, "otasim device: an https --update-url needs --ca FILE, --pin FILE or "
+                        "--fingerprint HEX\n");
         return 2;
     }
     if (strcmp(app, "basic") != 0 && valve_variant_by_name(app) < 0) {

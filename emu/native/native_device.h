@@ -47,6 +47,7 @@ typedef struct hdev_net {
      * trusts, or of the pinned public key (one of them; read at every boot, as if built in),
      * and the record buffer sizes (0: BearSSL's 16709 + 16469 bytes). */
     const char *update_ca, *update_pin;
+    const char *update_fingerprint; /* or a certificate's SHA-1/SHA-256 hex (setFingerprint) */
     uint32_t tls_rx_buf, tls_tx_buf;
 } hdev_net_t;
 

@@ -120,14 +120,24 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     /* ESPhttpUpdate.update(url, version) once at boot, as the httpUpdate example does. */
     static tls_trust_t *trust;
     static tls_client_config_t tc;
-    if (ok && nc->update_url && (nc->update_ca || nc->update_pin)) {
+    if (ok && nc->update_url && (nc->update_ca || nc->update_pin || nc->update_fingerprint)) {
         char err[300];
         bool pin = nc->update_pin != NULL;
-        trust = tls_trust_from_file(pin ? nc->update_pin : nc->update_ca, pin, err, sizeof(err));
+        if (nc->update_fingerprint)
+            trust = tls_trust_from_fingerprint(nc->update_fingerprint, err, sizeof(err));
+        else
+            trust =
+                tls_trust_from_file(pin ? nc->update_pin : nc->update_ca, pin, err, sizeof(err));
         tc = (tls_client_config_t){
             .trust = trust, .rx_buf = nc->tls_rx_buf, .tx_buf = nc->tls_tx_buf};
-        snprintf(line, sizeof(line), "httpupdate: TLS %s %s%s%s\n", pin ? "pinned key" : "CA",
-                 pin ? nc->update_pin : nc->update_ca, trust ? "" : ": ", trust ? "" : err);
+        snprintf(line, sizeof(line), "httpupdate: TLS %s %s%s%s\n",
+                 nc->update_fingerprint ? "fingerprint"
+                 : pin                  ? "pinned key"
+                                        : "CA",
+                 nc->update_fingerprint ? nc->update_fingerprint
+                 : pin                  ? nc->update_pin
+                                        : nc->update_ca,
+                 trust ? "" : ": ", trust ? "" : err);
         say(line);
     }
     static httpupdate_t hs;

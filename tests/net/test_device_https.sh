@@ -4,7 +4,8 @@
 # v2; a wrong CA or a wrong pin: a clear TLS error on the console, the device stays on v1 and
 # its flash file is byte-identical to one a device without an update URL leaves (not one
 # write). Bad --ca files and an https URL without trust are usage errors. Args: OTASIM
-# IMAGES_DIR MAKE_TLS_CERTS.
+# IMAGES_DIR MAKE_TLS_CERTS. Also --fingerprint (SHA-1 of the served certificate: v2; of
+# another certificate: refused, flash untouched).
 set -u
 OTASIM=$1
 IMAGES=$2
@@ -70,10 +71,18 @@ wait_for "$tmp/devgood" "basic@2: running" || fail "no update to v2 over HTTPS"
 wait_for "$tmp/devgood" "httpupdate: no update" || fail "v2's own HTTPS check is not 304"
 stop_device
 
-for bad in "--ca $tmp/c/other-ca.pem:certificate not trusted" \
-    "--pin $tmp/c/other.pub:not the pinned key"; do
-    opt=${bad%%:*}
-    why=${bad#*:}
+# SHA-1 fingerprint of the served certificate (setFingerprint): updates too.
+fp=$(openssl x509 -noout -fingerprint -sha1 -in "$tmp/c/good.pem" | sed 's/.*=//')
+run_device devfp --update-url "$url" --fingerprint "$fp"
+wait_for "$tmp/devfp" "basic@2: running" || fail "no update to v2 with --fingerprint"
+stop_device
+otherfp=$(openssl x509 -noout -fingerprint -sha1 -in "$tmp/c/name.pem" | sed 's/.*=//')
+
+for bad in "--ca $tmp/c/other-ca.pem|certificate not trusted" \
+    "--pin $tmp/c/other.pub|not the pinned key" \
+    "--fingerprint $otherfp|certificate not trusted"; do
+    opt=${bad%%|*}
+    why=${bad#*|}
     run_device devbad --update-url "$url" $opt
     wait_for "$tmp/devbad" "httpupdate: failed" || fail "$opt: no failure"
     grep "HTTP error: connection failed (TLS: " "$tmp/devbad" | grep -q "$why" ||
@@ -89,8 +98,8 @@ cmp -s "$tmp/devgood.flash" "$tmp/devref.flash" && fail "cmp cannot see an updat
 
 "$OTASIM" device --app basic --layout 4m2m --flash "$tmp/x.flash" --update-url "$url" \
     >"$tmp/use1" 2>&1 && fail "https without --ca/--pin was accepted"
-grep -q "needs --ca FILE or --pin FILE" "$tmp/use1" || fail "no message for https without trust"
+grep -q "needs --ca FILE, --pin FILE or --fingerprint" "$tmp/use1" || fail "no message for https without trust"
 "$OTASIM" device --app basic --layout 4m2m --flash "$tmp/x.flash" --update-url "$url" \
     --ca "$tmp/c/good.key" >"$tmp/use2" 2>&1 && fail "a key file as --ca was accepted"
 grep -q "no CERTIFICATE block" "$tmp/use2" || fail "no message for a bad --ca file"
-echo "ok: right CA -> v2 then 304; wrong CA / wrong pin: TLS error, flash untouched"
+echo "ok: right CA -> v2 then 304, fingerprint -> v2; wrong CA / pin / fingerprint: TLS error, flash untouched"

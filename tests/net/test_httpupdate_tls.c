@@ -191,6 +191,63 @@ Test(httpupdate_tls, pin_from_a_certificate_file)
     expect_updated();
 }
 
+/* openssl's fingerprint of certs/<name> ("AB:CD:..."), `alg` sha1 or sha256. */
+static void fingerprint(const char *name, const char *alg, char *out, size_t cap)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "openssl x509 -noout -fingerprint -%s -in %s", alg,
+             cert_path(3, name));
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    char line[200] = "";
+    cr_assert_not_null(fgets(line, sizeof(line), p));
+    pclose(p);
+    char *eq = strchr(line, '=');
+    cr_assert_not_null(eq, "%s", line);
+    snprintf(out, cap, "%s", eq + 1);
+    out[strcspn(out, "\r\n")] = '\0';
+}
+
+/* setFingerprint(): SHA-1 (the core's) and SHA-256 of the served certificate update, even
+ * for a certificate of another name (no name check, as in the core); one flipped byte, or
+ * the fingerprint of another certificate, is refused. */
+Test(httpupdate_tls, fingerprint_right_and_wrong)
+{
+    serve_with("name.pem");
+    char fp[120], err[200];
+    fingerprint("name.pem", "sha1", fp, sizeof(fp));
+    tls_trust_t *t = tls_trust_from_fingerprint(fp, err, sizeof(err));
+    cr_assert_not_null(t, "%s: %s", fp, err);
+    tls_client_config_t tc = {.trust = t};
+    run_session(&tc, "https");
+    tls_trust_free(t);
+    expect_updated();
+
+    tdev_free(dev); /* a fresh device for the refusals */
+    dev = tdev_new("4m2m");
+    updater_config_t c = tdev_config(dev);
+    tdev_init_updater(dev, &c);
+    cfg.updater = &dev->up;
+    cfg.layout = &dev->layout;
+    fingerprint("name.pem", "sha256", fp, sizeof(fp));
+    fp[0] = fp[0] == 'A' ? 'B' : 'A';
+    t = tls_trust_from_fingerprint(fp, err, sizeof(err));
+    cr_assert_not_null(t, "%s: %s", fp, err);
+    tc.trust = t;
+    run_session(&tc, "https");
+    tls_trust_free(t);
+    expect_refused(BR_ERR_X509_NOT_TRUSTED);
+    fingerprint("good.pem", "sha256", fp, sizeof(fp)); /* same key, another certificate */
+    t = tls_trust_from_fingerprint(fp, err, sizeof(err));
+    tc.trust = t;
+    run_session(&tc, "https");
+    tls_trust_free(t);
+    expect_refused(BR_ERR_X509_NOT_TRUSTED);
+    cr_assert_null(tls_trust_from_fingerprint("AB:CD", err, sizeof(err)));
+    cr_assert(strstr(err, "20 (SHA-1) or 32 (SHA-256)"), "%s", err);
+    cr_assert_null(tls_trust_from_fingerprint("zz", err, sizeof(err)));
+}
+
 /* An ESP8266-sized engine: a 837-byte receive buffer makes BearSSL ask for 512-byte records
  * (MFLN). libmicrohttpd's GnuTLS sends 16 KiB records anyway: the handshake succeeds, the
  * first full record is too large — a clear error, the Updater reset, nothing committed. The

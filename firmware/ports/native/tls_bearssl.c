@@ -11,6 +11,8 @@
 
 struct tls_trust {
     bool pin;
+    uint8_t fp[32]; /* fingerprint mode: SHA-1 (20) or SHA-256 (32) of the server's DER */
+    size_t fp_len;
     br_x509_trust_anchor *ta; /* CA mode */
     size_t n_ta;
     br_x509_pkey key; /* pin mode (points into buffers below) */
@@ -234,10 +236,117 @@ void tls_trust_free(tls_trust_t *t)
     free(t);
 }
 
+tls_trust_t *tls_trust_from_fingerprint(const char *hex, char *err, size_t errlen)
+{
+    tls_trust_t *t = calloc(1, sizeof(*t));
+    if (!t)
+        return fail(err, errlen, "out of memory"), NULL;
+    size_t n = 0;
+    for (const char *c = hex; *c;) {
+        if (*c == ':' || *c == ' ') {
+            c++;
+            continue;
+        }
+        unsigned v;
+        if (n == sizeof(t->fp) || sscanf(c, "%2x", &v) != 1 || !c[1] || c[1] == ':') {
+            n = 0;
+            break;
+        }
+        t->fp[n++] = (uint8_t)v;
+        c += 2;
+    }
+    if (n != 20 && n != 32) {
+        free(t);
+        fail(err, errlen, "a fingerprint is 20 (SHA-1) or 32 (SHA-256) hex bytes, e.g. AB:CD:...");
+        return NULL;
+    }
+    t->fp_len = n;
+    return t;
+}
+
+/* setFingerprint(): only the hash of the server's own certificate counts (no chain, date or
+ * name check, as in the core); its key is taken from that certificate. */
+typedef struct {
+    const br_x509_class *vtable;
+    const tls_trust_t *t;
+    br_x509_decoder_context dec;
+    br_sha1_context sha1;
+    br_sha256_context sha256;
+    unsigned depth;
+    bool ok;
+} fp_ctx_t;
+
+static void fp_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    (void)server_name;
+    fp_ctx_t *c = (fp_ctx_t *)(void *)ctx;
+    c->depth = 0;
+    c->ok = false;
+}
+
+static void fp_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    (void)length;
+    fp_ctx_t *c = (fp_ctx_t *)(void *)ctx;
+    if (c->depth == 0) {
+        br_x509_decoder_init(&c->dec, NULL, NULL);
+        br_sha1_init(&c->sha1);
+        br_sha256_init(&c->sha256);
+    }
+}
+
+static void fp_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    fp_ctx_t *c = (fp_ctx_t *)(void *)ctx;
+    if (c->depth == 0) {
+        br_x509_decoder_push(&c->dec, buf, len);
+        br_sha1_update(&c->sha1, buf, len);
+        br_sha256_update(&c->sha256, buf, len);
+    }
+}
+
+static void fp_end_cert(const br_x509_class **ctx)
+{
+    ((fp_ctx_t *)(void *)ctx)->depth++;
+}
+
+static unsigned fp_end_chain(const br_x509_class **ctx)
+{
+    fp_ctx_t *c = (fp_ctx_t *)(void *)ctx;
+    uint8_t h[32];
+    if (c->t->fp_len == 20)
+        br_sha1_out(&c->sha1, h);
+    else
+        br_sha256_out(&c->sha256, h);
+    unsigned diff = 0;
+    for (size_t i = 0; i < c->t->fp_len; i++)
+        diff |= (unsigned)(h[i] ^ c->t->fp[i]);
+    if (diff)
+        return BR_ERR_X509_NOT_TRUSTED;
+    if (!br_x509_decoder_get_pkey(&c->dec)) {
+        int e = br_x509_decoder_last_error(&c->dec);
+        return e ? (unsigned)e : BR_ERR_X509_INVALID_VALUE;
+    }
+    c->ok = true;
+    return 0;
+}
+
+static const br_x509_pkey *fp_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    fp_ctx_t *c = (fp_ctx_t *)(void *)ctx;
+    if (usages)
+        *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+    return c->ok ? br_x509_decoder_get_pkey(&c->dec) : NULL;
+}
+
+static const br_x509_class fp_class = {sizeof(fp_ctx_t), fp_start_chain, fp_start_cert, fp_append,
+                                       fp_end_cert,      fp_end_chain,   fp_get_pkey};
+
 struct tls_client {
     br_ssl_client_context cc;
     br_x509_minimal_context xc;
     br_x509_knownkey_context kc;
+    fp_ctx_t fc;
     unsigned char *rx, *tx;
 };
 
@@ -257,8 +366,12 @@ tls_client_t *tls_client_new(const tls_client_config_t *cfg, const char *host)
         tls_client_free(c);
         return NULL;
     }
-    br_ssl_client_init_full(&c->cc, &c->xc, t->pin ? NULL : t->ta, t->pin ? 0 : t->n_ta);
-    if (t->pin) {
+    br_ssl_client_init_full(&c->cc, &c->xc, t->ta, t->n_ta);
+    if (t->fp_len) {
+        c->fc.vtable = &fp_class;
+        c->fc.t = t;
+        br_ssl_engine_set_x509(&c->cc.eng, &c->fc.vtable);
+    } else if (t->pin) {
         unsigned usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
         if (t->key.key_type == BR_KEYTYPE_RSA)
             br_x509_knownkey_init_rsa(&c->kc, &t->key.key.rsa, usages);

@@ -4,7 +4,9 @@
  *                      the server name (the URL's host, also sent as SNI) are checked;
  *   setKnownKey():     a pinned public key (PEM "PUBLIC KEY" RSA, or the key of a PEM
  *                      certificate); the server's end-entity key must be exactly it (as in
- *                      the core: no chain, date or name check).
+ *                      the core: no chain, date or name check);
+ *   setFingerprint():  the SHA-1 (the core's) or SHA-256 hash of the server's certificate
+ *                      (DER); only that counts (no chain, date or name check).
  * The record buffers are configurable: BearSSL's optimum is 16709 B in + 16469 B out (the
  * ~33 KiB full-duplex buffer). Smaller receive buffers make BearSSL ask for the Max Fragment
  * Length extension (512..4096 B fragments + 325 B overhead), as the core's setBufferSizes() /
@@ -25,6 +27,8 @@ typedef struct tls_trust tls_trust_t;
  * anchor; true: the one PUBLIC KEY (RSA) or CERTIFICATE's key is pinned. NULL with a message
  * in err on bad input. */
 tls_trust_t *tls_trust_from_pem(const char *pem, size_t len, bool pin, char *err, size_t errlen);
+/* Fingerprint mode: 20 or 32 hex bytes, colons and blanks ignored ("AB:CD:..."). */
+tls_trust_t *tls_trust_from_fingerprint(const char *hex, char *err, size_t errlen);
 /* The same from a file. */
 tls_trust_t *tls_trust_from_file(const char *path, bool pin, char *err, size_t errlen);
 void tls_trust_free(tls_trust_t *t);
