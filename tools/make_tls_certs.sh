@@ -1,6 +1,6 @@
 #!/bin/sh
-# Makes the HTTPS update tests' certificates in DIR (openssl, RSA-2048; run at test time so
-# nothing expires in the repository):
+# Makes a set of HTTPS update certificates in DIR for tests, scenarios and trying it by hand
+# (openssl, RSA-2048; made when needed so nothing expires in the repository):
 #   ca.pem           the CA the device trusts ("otasim test CA")
 #   other-ca.pem     an unrelated CA ("otasim other CA")
 #   good.pem/.key    server certificate by ca for 10.0.2.2 (SAN DNS and IP), valid 2 days
