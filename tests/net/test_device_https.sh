@@ -5,7 +5,8 @@
 # its flash file is byte-identical to one a device without an update URL leaves (not one
 # write). Bad --ca files and an https URL without trust are usage errors. Args: OTASIM
 # IMAGES_DIR MAKE_TLS_CERTS. Also --fingerprint (SHA-1 of the served certificate: v2; of
-# another certificate: refused, flash untouched).
+# another certificate: refused, flash untouched), and otasim serve --tls itself (curl with and
+# without the CA; a mismatched key and a missing certificate are start-up errors).
 set -u
 OTASIM=$1
 IMAGES=$2
@@ -78,19 +79,22 @@ wait_for "$tmp/devfp" "basic@2: running" || fail "no update to v2 with --fingerp
 stop_device
 otherfp=$(openssl x509 -noout -fingerprint -sha1 -in "$tmp/c/name.pem" | sed 's/.*=//')
 
+n=0
 for bad in "--ca $tmp/c/other-ca.pem|certificate not trusted" \
     "--pin $tmp/c/other.pub|not the pinned key" \
     "--fingerprint $otherfp|certificate not trusted"; do
     opt=${bad%%|*}
     why=${bad#*|}
-    run_device devbad --update-url "$url" $opt
-    wait_for "$tmp/devbad" "httpupdate: failed" || fail "$opt: no failure"
-    grep "HTTP error: connection failed (TLS: " "$tmp/devbad" | grep -q "$why" ||
+    n=$((n + 1))
+    b=devbad$n # a new console file each time: no stale line from the last round
+    run_device $b --update-url "$url" $opt
+    wait_for "$tmp/$b" "httpupdate: failed" || fail "$opt: no failure"
+    grep "HTTP error: connection failed (TLS: " "$tmp/$b" | grep -q "$why" ||
         fail "$opt: no clear TLS error"
     stop_device
-    grep -q "basic@2" "$tmp/devbad" && fail "$opt: the device was updated"
-    cmp -s "$tmp/devbad.flash" "$tmp/devref.flash" || fail "$opt: the flash was written"
-    rm -f "$tmp/devbad.flash"
+    grep -q "basic@2" "$tmp/$b" && fail "$opt: the device was updated"
+    cmp -s "$tmp/$b.flash" "$tmp/devref.flash" || fail "$opt: the flash was written"
+    rm -f "$tmp/$b.flash"
 done
 
 # Control for the byte comparison: the updated device's flash does differ.
@@ -102,4 +106,21 @@ grep -q "needs --ca FILE, --pin FILE or --fingerprint" "$tmp/use1" || fail "no m
 "$OTASIM" device --app basic --layout 4m2m --flash "$tmp/x.flash" --update-url "$url" \
     --ca "$tmp/c/good.key" >"$tmp/use2" 2>&1 && fail "a key file as --ca was accepted"
 grep -q "no CERTIFICATE block" "$tmp/use2" || fail "no message for a bad --ca file"
+# otasim serve --tls itself: a standard client (curl, OpenSSL) gets HTTPS with the CA, and
+# refuses the server without it; a key of another certificate and a missing file are clear
+# start-up errors.
+if command -v curl >/dev/null; then
+    p=$(cat "$tmp/port")
+    code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/c/ca.pem" \
+        --resolve "10.0.2.2:$p:127.0.0.1" "https://10.0.2.2:$p/update")
+    [ "$code" = 403 ] || fail "curl over HTTPS: $code, expected 403 (not the device's User-Agent)"
+    curl -s -o /dev/null --cacert "$tmp/c/other-ca.pem" --resolve "10.0.2.2:$p:127.0.0.1" \
+        "https://10.0.2.2:$p/update" && fail "curl accepted the server with the wrong CA"
+fi
+"$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 \
+    --tls "$tmp/c/good.pem" "$tmp/c/other.key" >"$tmp/use3" 2>&1 && fail "a mismatched key was accepted"
+grep -q "bad TLS key/certificate" "$tmp/use3" || fail "no message for a mismatched key"
+"$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 \
+    --tls "$tmp/c/none.pem" "$tmp/c/good.key" >"$tmp/use4" 2>&1 && fail "a missing cert was accepted"
+grep -q "cannot read" "$tmp/use4" || fail "no message for a missing certificate"
 echo "ok: right CA -> v2 then 304, fingerprint -> v2; wrong CA / pin / fingerprint: TLS error, flash untouched"
