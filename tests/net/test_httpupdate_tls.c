@@ -329,3 +329,36 @@ Test(httpupdate_tls, bad_trust_files_are_clear_errors)
     cr_assert_null(tls_trust_from_pem(junk, sizeof(junk) - 1, false, err, sizeof(err)));
     cr_assert(strstr(err, "not a valid X.509"), "%s", err);
 }
+
+/* Every prefix of a CA file, and the same bytes with one flipped, in both modes: a trust or a
+ * message, never a crash (valgrind-clean when run under it). The whole file is the control. */
+Test(httpupdate_tls, truncated_and_damaged_pem_never_crash)
+{
+    FILE *f = fopen(cert_path(2, "ca.pem"), "rb");
+    cr_assert_not_null(f);
+    static char pem[8192];
+    size_t len = fread(pem, 1, sizeof(pem), f);
+    fclose(f);
+    char err[300];
+    size_t accepted = 0;
+    /* Cut before the END line, the certificate is incomplete (BearSSL's decoder reads a
+     * cut END line as an end, and the DER is complete by then: accepting those is fine). */
+    size_t body_end = (size_t)(strstr(pem, "-----END") - pem);
+    for (size_t n = 0; n <= len; n += 3) {
+        for (int pin = 0; pin < 2; pin++) {
+            tls_trust_t *t = tls_trust_from_pem(pem, n, pin, err, sizeof(err));
+            accepted += t != NULL && n < body_end;
+            cr_assert(t || err[0], "no message for a refused prefix of %zu bytes", n);
+            tls_trust_free(t);
+        }
+        if (n < len) {
+            pem[n] ^= 0x20;
+            tls_trust_free(tls_trust_from_pem(pem, len, false, err, sizeof(err)));
+            pem[n] ^= 0x20;
+        }
+    }
+    tls_trust_t *t = tls_trust_from_pem(pem, len, false, err, sizeof(err));
+    cr_assert_not_null(t, "%s", err);
+    tls_trust_free(t);
+    cr_assert_eq(accepted, 0u, "cut certificates must not make trust (%zu did)", accepted);
+}
