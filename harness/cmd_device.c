@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "himages.h"
 #include "native_device.h"
 #include "netsim.h"
+#include "tls_bearssl.h"
 #include "valve_app.h"
 
 static const char usage[] =
@@ -41,6 +43,14 @@ static const char usage[] =
     "  --mac XX:XX:XX:XX:XX:XX  the device's MAC (several devices: one each)\n"
     "  --update-url URL  the HTTP update client asks URL at every boot (the host is\n"
     "                    10.0.2.2: e.g. http://10.0.2.2:8266/update for otasim serve)\n"
+    "  --ca FILE         https: trust the CA certificate(s) in PEM FILE (chain, dates and\n"
+    "                    the URL's host are checked; setTrustAnchors)\n"
+    "  --pin FILE        https: trust only this public key (PEM PUBLIC KEY, RSA, or a\n"
+    "                    certificate's key; setKnownKey: no chain, date or name check)\n"
+    "  --fingerprint HEX https: trust only the certificate with this SHA-1 (or SHA-256)\n"
+    "                    hash, AB:CD:... (setFingerprint: no chain, date or name check)\n"
+    "  --tls-buffers RX,TX  TLS record buffer bytes (default 16709,16469; smaller RX asks\n"
+    "                    the server for MFLN: at least 837,597)\n"
     "  --seed S          flash model and random seed (default 1)\n"
     "  --fault SPEC      a bad link: loss=P%,latency=MS,bw=BYTES/s (k/M),drop=K (reset after\n"
     "                    K bytes to the device),stall=K (silence after K),seed=S\n"
@@ -131,14 +141,24 @@ static int make_flash(hdev_t *d, const char *images, const char *app, uint32_t v
 
 int cmd_device(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"app", required_argument, 0, 'a'},     {"layout", required_argument, 0, 'l'},
-        {"flash", required_argument, 0, 'f'},   {"boot", required_argument, 0, 'b'},
-        {"version", required_argument, 0, 'v'}, {"password", required_argument, 0, 'p'},
-        {"ports", required_argument, 0, 'P'},   {"mac", required_argument, 0, 'm'},
-        {"seed", required_argument, 0, 's'},    {"images", required_argument, 0, 'i'},
-        {"fault", required_argument, 0, 'F'},   {"update-url", required_argument, 0, 'U'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"app", required_argument, 0, 'a'},
+                                         {"layout", required_argument, 0, 'l'},
+                                         {"flash", required_argument, 0, 'f'},
+                                         {"boot", required_argument, 0, 'b'},
+                                         {"version", required_argument, 0, 'v'},
+                                         {"password", required_argument, 0, 'p'},
+                                         {"ports", required_argument, 0, 'P'},
+                                         {"mac", required_argument, 0, 'm'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"images", required_argument, 0, 'i'},
+                                         {"fault", required_argument, 0, 'F'},
+                                         {"update-url", required_argument, 0, 'U'},
+                                         {"ca", required_argument, 0, 'C'},
+                                         {"pin", required_argument, 0, 'K'},
+                                         {"fingerprint", required_argument, 0, 'G'},
+                                         {"tls-buffers", required_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     static netfault_cfg_t faults;
     const char *app = NULL, *layout = NULL, *file = NULL, *images = NULL;
     bool safe = true;
@@ -195,6 +215,29 @@ int cmd_device(int argc, char **argv)
         case 'U':
             net.update_url = optarg;
             break;
+        case 'C':
+            net.update_ca = optarg;
+            break;
+        case 'K':
+            net.update_pin = optarg;
+            break;
+        case 'G':
+            net.update_fingerprint = optarg;
+            break;
+        case 'T': {
+            unsigned rx, tx;
+            char end;
+            if (sscanf(optarg, "%u,%u%c", &rx, &tx, &end) != 2 || rx < TLS_RX_BUF_MIN ||
+                tx < TLS_TX_BUF_MIN || rx > (1u << 20) || tx > (1u << 20)) {
+                fprintf(stderr,
+                        "otasim device: bad --tls-buffers '%s' (RX,TX bytes, at least %u,%u)\n",
+                        optarg, TLS_RX_BUF_MIN, TLS_TX_BUF_MIN);
+                return 2;
+            }
+            net.tls_rx_buf = rx;
+            net.tls_tx_buf = tx;
+            break;
+        }
         case 'F': {
             char err[200];
             if (!netfault_parse(optarg, &faults, err, sizeof(err))) {
@@ -214,6 +257,35 @@ int cmd_device(int argc, char **argv)
     }
     if (!app || !layout || !file || optind != argc) {
         fputs(usage, stderr);
+        return 2;
+    }
+    if (!!net.update_ca + !!net.update_pin + !!net.update_fingerprint > 1) {
+        fprintf(stderr, "otasim device: --ca, --pin and --fingerprint exclude each other\n");
+        return 2;
+    }
+    if (net.update_fingerprint) {
+        char err[200];
+        tls_trust_t *t = tls_trust_from_fingerprint(net.update_fingerprint, err, sizeof(err));
+        if (!t) {
+            fprintf(stderr, "otasim device: --fingerprint: %s\n", err);
+            return 2;
+        }
+        tls_trust_free(t);
+    }
+    if (net.update_ca || net.update_pin) {
+        char err[300];
+        tls_trust_t *t = tls_trust_from_file(net.update_pin ? net.update_pin : net.update_ca,
+                                             net.update_pin != NULL, err, sizeof(err));
+        if (!t) {
+            fprintf(stderr, "otasim device: --%s: %s\n", net.update_pin ? "pin" : "ca", err);
+            return 2;
+        }
+        tls_trust_free(t);
+    }
+    if (net.update_url && !strncasecmp(net.update_url, "https://", 8) && !net.update_ca &&
+        !net.update_pin && !net.update_fingerprint) {
+        fprintf(stderr, "otasim device: an https --update-url needs --ca FILE, --pin FILE or "
+                        "--fingerprint HEX\n");
         return 2;
     }
     if (strcmp(app, "basic") != 0 && valve_variant_by_name(app) < 0) {

@@ -43,6 +43,12 @@ typedef struct hdev_net {
     uint8_t mac[6];                    /* all zero: 02:00:00:00:00:01 */
     const struct netfault_cfg *faults; /* netfault.h; NULL: a clean link */
     const char *update_url; /* the HTTP update client asks it at every boot (NULL: off) */
+    /* https update URLs (tls_bearssl.h): the PEM file of the CA certificate(s) the device
+     * trusts, or of the pinned public key (one of them; read at every boot, as if built in),
+     * and the record buffer sizes (0: BearSSL's 16709 + 16469 bytes). */
+    const char *update_ca, *update_pin;
+    const char *update_fingerprint; /* or a certificate's SHA-1/SHA-256 hex (setFingerprint) */
+    uint32_t tls_rx_buf, tls_tx_buf;
 } hdev_net_t;
 
 typedef struct hdev_config {

@@ -66,7 +66,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     }
     if (nc->faults)
         netsim_set_faults(n, nc->faults);
-    char line[400];
+    char line[600];
     bool ok = true, restart = false;
     static webupdate_config_t wcfg;
     webupdate_lwip_t *web = NULL;
@@ -118,6 +118,28 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         say(line);
     }
     /* ESPhttpUpdate.update(url, version) once at boot, as the httpUpdate example does. */
+    static tls_trust_t *trust;
+    static tls_client_config_t tc;
+    if (ok && nc->update_url && (nc->update_ca || nc->update_pin || nc->update_fingerprint)) {
+        char err[300];
+        bool pin = nc->update_pin != NULL;
+        if (nc->update_fingerprint)
+            trust = tls_trust_from_fingerprint(nc->update_fingerprint, err, sizeof(err));
+        else
+            trust =
+                tls_trust_from_file(pin ? nc->update_pin : nc->update_ca, pin, err, sizeof(err));
+        tc = (tls_client_config_t){
+            .trust = trust, .rx_buf = nc->tls_rx_buf, .tx_buf = nc->tls_tx_buf};
+        snprintf(line, sizeof(line), "httpupdate: TLS %s %s%s%s\n",
+                 nc->update_fingerprint ? "fingerprint"
+                 : pin                  ? "pinned key"
+                                        : "CA",
+                 nc->update_fingerprint ? nc->update_fingerprint
+                 : pin                  ? nc->update_pin
+                                        : nc->update_ca,
+                 trust ? "" : ": ", trust ? "" : err);
+        say(line);
+    }
     static httpupdate_t hs;
     static httpupdate_config_t hc;
     static char version[16];
@@ -139,7 +161,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         if (!httpupdate_begin(&hs, &hc, nc->update_url)) {
             say("httpupdate: not an http URL\n");
         } else {
-            hu = httpupdate_lwip_start(&hs, wall_ms(), 0);
+            hu = httpupdate_lwip_start_tls(&hs, wall_ms(), 0, trust ? &tc : NULL);
             snprintf(line, sizeof(line), "httpupdate: asking %s (version %s)\n", nc->update_url,
                      version);
             say(line);
@@ -150,7 +172,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         uint32_t now = wall_ms();
         if (hu && httpupdate_lwip_poll(hu, now)) {
             httpupdate_result_t res = httpupdate_result(&hs);
-            char es[128];
+            char es[256];
             httpupdate_error_string(&hs, es, sizeof(es));
             snprintf(line, sizeof(line), "httpupdate: %s%s%s\n",
                      res == HTTP_UPDATE_OK           ? "update ok"
@@ -197,6 +219,8 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     for (int i = 0; i < 20; i++)
         netsim_poll(n, 1);
     httpupdate_lwip_free(hu);
+    tls_trust_free(trust);
+    trust = NULL;
     if (eg)
         espota_lwip_stop(eg);
     if (mg)

@@ -23,6 +23,8 @@ static uint8_t *img;
 static size_t img_len;
 static pid_t server = -1;
 static unsigned port;
+/* Set both to serve HTTPS (otasim serve --tls CERT KEY). */
+static const char *serve_tls_cert, *serve_tls_key;
 
 static void write_file(const char *name, const void *data, size_t len)
 {
@@ -47,12 +49,17 @@ static void start_server(const char *fault)
     server = fork();
     cr_assert_neq(server, -1);
     if (server == 0) {
-        const char *argv[16] = {bin,      "serve", "--db",        db,    "--root", dir,
+        const char *argv[20] = {bin,      "serve", "--db",        db,    "--root", dir,
                                 "--port", "0",     "--port-file", portf, "--log",  logf};
         int n = 12;
         if (fault) {
             argv[n++] = "--fault";
             argv[n++] = fault;
+        }
+        if (serve_tls_cert) {
+            argv[n++] = "--tls";
+            argv[n++] = serve_tls_cert;
+            argv[n++] = serve_tls_key;
         }
         argv[n] = NULL;
         freopen("/dev/null", "w", stdout);

@@ -354,6 +354,21 @@ httpupdate_step_t httpupdate_close(httpupdate_t *s, int error)
     return finish(s, HTTP_UPDATE_FAILED, error < 0 ? error : HTTPC_ERROR_CONNECTION_LOST);
 }
 
+httpupdate_step_t httpupdate_close_detail(httpupdate_t *s, int error, int tls_error,
+                                          const char *detail)
+{
+    if (s->step != HTTPUPDATE_RUNNING)
+        return s->step;
+    s->tls_error = tls_error;
+    s->transport_detail = detail;
+    return httpupdate_close(s, error);
+}
+
+int httpupdate_tls_error(const httpupdate_t *s)
+{
+    return s->tls_error;
+}
+
 const char *httpupdate_redirect_url(const httpupdate_t *s)
 {
     return s->location;
@@ -417,6 +432,11 @@ size_t httpupdate_error_string(const httpupdate_t *s, char *out, size_t cap)
     } else if (e < 0 && e > -100) {
         sb_puts(&sb, "HTTP error: ");
         sb_puts(&sb, httpc_text(e));
+        if (s->transport_detail) {
+            sb_puts(&sb, " (TLS: ");
+            sb_puts(&sb, s->transport_detail);
+            sb_putc(&sb, ')');
+        }
     } else if (e < 0) {
         sb_puts(&sb, update_text(e));
     }

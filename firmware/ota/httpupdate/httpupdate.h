@@ -119,6 +119,10 @@ typedef struct httpupdate {
     char version[64]; /* x-version of a version query */
     char location[HTTPUPDATE_URL_MAX];
     bool reboot;
+    /* Why the transport failed, from the port (e.g. its TLS library): appended to the error
+     * string of an HTTPClient error; tls_error is the TLS library's number (0: none). */
+    int tls_error;
+    const char *transport_detail;
 } httpupdate_t;
 
 /* Starts a session for `url` (false: not an http(s) URL). */
@@ -135,13 +139,21 @@ httpupdate_step_t httpupdate_feed(httpupdate_t *s, const uint8_t *data, size_t l
  * HTTPC_ERROR_READ_TIMEOUT / CONNECTION_FAILED / CONNECTION_LOST; 0: orderly close). */
 httpupdate_step_t httpupdate_close(httpupdate_t *s, int error);
 
+/* The same with the transport's reason: the TLS library's error number and a static text
+ * (the HTTPS client reports a rejected certificate as HTTPC_ERROR_CONNECTION_FAILED, as the
+ * core's WiFiClientSecure::connect() failing does, with this detail). */
+httpupdate_step_t httpupdate_close_detail(httpupdate_t *s, int error, int tls_error,
+                                          const char *detail);
+int httpupdate_tls_error(const httpupdate_t *s);
+
 /* After HTTPUPDATE_REDIRECT: the new URL (already followed: request() uses it). */
 const char *httpupdate_redirect_url(const httpupdate_t *s);
 
 httpupdate_result_t httpupdate_result(const httpupdate_t *s);
 int httpupdate_last_error(const httpupdate_t *s);
 /* getLastErrorString(): "", "Update error: ERROR[n]: msg", "HTTP error: <text>" or the
- * table text (spec §5.4). */
+ * table text (spec §5.4); an HTTPClient error with a transport detail ends " (TLS: detail)",
+ * e.g. "HTTP error: connection failed (TLS: certificate not trusted ...)". */
 size_t httpupdate_error_string(const httpupdate_t *s, char *out, size_t cap);
 /* The app should ESP.restart() now (a successful update with rebootOnUpdate). */
 bool httpupdate_should_reboot(const httpupdate_t *s);
