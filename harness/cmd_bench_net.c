@@ -129,7 +129,7 @@ static double loopback(const uint8_t *data, size_t len, size_t chunk)
 
 /* ---- the device and its driver ---- */
 
-typedef enum { VIA_ESPOTA, VIA_WEB } via_t;
+typedef enum { VIA_ESPOTA, VIA_ESPOTA_STREAM, VIA_WEB, VIA_COUNT } via_t;
 
 typedef struct drive {
     via_t via;
@@ -178,8 +178,21 @@ static bool via_espota(drive_t *d)
         int nul = open("/dev/null", O_WRONLY);
         dup2(nul, 1);
         dup2(nul, 2);
-        char *argv[] = {"otasim", "upload", "-i", "127.0.0.1", "-I", "127.0.0.1",     "-p",
-                        port,     "-s",     "-t", "10",        "-f", (char *)d->file, NULL};
+        char *argv[] = {"otasim",
+                        "upload",
+                        "-i",
+                        "127.0.0.1",
+                        "-I",
+                        "127.0.0.1",
+                        "-p",
+                        port,
+                        "-s",
+                        "-t",
+                        "10",
+                        "-f",
+                        (char *)d->file,
+                        d->via == VIA_ESPOTA_STREAM ? "--stream" : NULL,
+                        NULL};
         execv("/proc/self/exe", argv);
         _exit(127);
     }
@@ -460,8 +473,9 @@ int cmd_bench_net(int argc, char **argv)
     line("loopback-tcp", o.size, base, base, NULL);
     line("loopback-lockstep-1460", o.size, lock, base, NULL);
     double flash_s = 0;
-    for (int v = 0; v < 2; v++) {
-        if (v == VIA_ESPOTA ? o.no_espota : o.no_web)
+    static const char *const names[] = {"espota", "espota-stream", "web"};
+    for (int v = 0; v < VIA_COUNT; v++) {
+        if (v == VIA_WEB ? o.no_web : o.no_espota)
             continue;
         double fs;
         double t = upload(&o, (via_t)v, file, data, o.size, &fs);
@@ -472,7 +486,7 @@ int cmd_bench_net(int argc, char **argv)
         char extra[120];
         snprintf(extra, sizeof(extra), ",\"vs_lockstep\":%.4f,\"flash_model_s\":%.3f", lock / t,
                  fs);
-        line(v == VIA_ESPOTA ? "espota" : "web", o.size, t, base, extra);
+        line(names[v], o.size, t, base, extra);
         flash_s = fs;
     }
     if (flash_s > 0) {
