@@ -52,6 +52,7 @@ static void usage(FILE *out)
         "      --retries N      extra invitations when the device does not answer (default 2)\n"
         "      --stream         do not wait for each chunk's acknowledgement (espota.py does):\n"
         "                       send at the pace TCP allows, read the acks as they come\n"
+        "                       (-t is then also the longest wait for the result)\n"
         "  -h, --help           this text\n");
 }
 
@@ -239,7 +240,11 @@ static int stream_data(int cli, const uint8_t *data, size_t len, const up_opts_t
          * a wake-up per ack costs more than the acks. An error still shows: the device closes
          * the connection, and the socket becomes readable and writable with an error. */
         struct pollfd p = {.fd = cli, .events = off < len ? POLLOUT : POLLIN};
-        int r = poll(&p, 1, (int)(off < len ? o->timeout_s * 1000u : 60000u));
+        /* Any silence of -t fails, the result's too: acks heard after the last byte do not
+         * say they were the last ones (a reset on the device's side can leave slirp or a NAT
+         * swallowing the rest of the stream), so the lock-step mode's 60 s for the result
+         * would be a 60 s hang there. */
+        int r = poll(&p, 1, (int)(o->timeout_s * 1000u));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
@@ -249,7 +254,10 @@ static int stream_data(int cli, const uint8_t *data, size_t len, const up_opts_t
                         "%zu bytes\n",
                         o->timeout_s, off, len);
             else
-                fprintf(stderr, "No Result! (no answer within 60 s)\n");
+                fprintf(stderr,
+                        "\nNo Result! (nothing from the device for %u s after the last "
+                        "of %zu bytes)\n",
+                        o->timeout_s, len);
             return 1;
         }
         for (;;) {
