@@ -25,6 +25,8 @@ static void usage_bench(FILE *out)
             "       otasim bench gzstage [options]      (see otasim bench gzstage --help)\n"
             "       otasim bench flash [--size B] [--seed N] [--baud B]   (otasim flash into\n"
             "                            otasim romloader, line rate honoured)\n"
+            "       otasim bench net [--size B] [--seed N]   (espota and web uploads into a\n"
+            "                            networked device vs loopback TCP; --help)\n"
             "Sweeps a generated sketch update (layout 4m, safe mode) with a power cut before\n"
             "and torn at every staging, command and copy op (record-and-branch), reruns a\n"
             "sample of those cuts the naive way (fresh device, whole prefix replayed) and\n"
@@ -239,6 +241,8 @@ int cmd_bench(int argc, char **argv)
         return cmd_bench_primitives(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "gzstage"))
         return cmd_bench_gzstage(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "net"))
+        return cmd_bench_net(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "flash"))
         return cmd_bench_flash(argc - 1, argv + 1);
     fprintf(stderr,

@@ -18,6 +18,8 @@
 
 #include "commands.h"
 #include "himages.h"
+#include "host_mdns.h"
+#include "mdns.h"
 #include "native_device.h"
 #include "netsim.h"
 #include "tls_bearssl.h"
@@ -54,7 +56,10 @@ static const char usage[] =
     "  --seed S          flash model and random seed (default 1)\n"
     "  --fault SPEC      a bad link: loss=P%,latency=MS,bw=BYTES/s (k/M),drop=K (reset after\n"
     "                    K bytes to the device),stall=K (silence after K),seed=S\n"
-    "  --images DIR      where the bootloader/app images come from (default: the build's)\n";
+    "  --images DIR      where the bootloader/app images come from (default: the build's)\n"
+    "  --mdns            also announce the device on the host through Avahi (avahi-publish):\n"
+    "                    _arduino._tcp at the espota port, for the Arduino IDE's port list;\n"
+    "                    without an Avahi daemon a message, and the device runs anyway\n";
 
 static int stop_pipe[2] = {-1, -1};
 static volatile sig_atomic_t stopping;
@@ -157,11 +162,12 @@ int cmd_device(int argc, char **argv)
                                          {"pin", required_argument, 0, 'K'},
                                          {"fingerprint", required_argument, 0, 'G'},
                                          {"tls-buffers", required_argument, 0, 'T'},
+                                         {"mdns", no_argument, 0, 'M'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     static netfault_cfg_t faults;
     const char *app = NULL, *layout = NULL, *file = NULL, *images = NULL;
-    bool safe = true;
+    bool safe = true, announce = false;
     unsigned long version = 1;
     unsigned long long seed = 1;
     hdev_net_t net = {.web_port = 8080, .ota_port = 8266, .stop_fd = -1, .console_fd = 1};
@@ -238,6 +244,9 @@ int cmd_device(int argc, char **argv)
             net.tls_tx_buf = tx;
             break;
         }
+        case 'M':
+            announce = true;
+            break;
         case 'F': {
             char err[200];
             if (!netfault_parse(optarg, &faults, err, sizeof(err))) {
@@ -338,6 +347,21 @@ int cmd_device(int argc, char **argv)
         printf("  espota: otasim upload -i 127.0.0.1 -I 127.0.0.1 -p %u%s%s -f APP.bin\n",
                (unsigned)net.ota_port, net.password ? " -a " : "",
                net.password ? net.password : "");
+    pid_t avahi = 0;
+    if (announce && !net.ota_port) {
+        printf("  mDNS on the host: nothing to announce (espota is off)\n");
+    } else if (announce) {
+        /* The name the device's own responder uses (ArduinoOTA's default hostname). */
+        char host[17], why[300];
+        mdns_arduino_hostname(flashsim_jedec_id(hdev_flash(d)), host);
+        avahi = host_mdns_start(host, net.ota_port, net.password && net.password[0], 3000, why,
+                                sizeof(why));
+        if (avahi)
+            printf("  mDNS on the host: %s, _arduino._tcp port %u (Avahi)\n", host,
+                   (unsigned)net.ota_port);
+        else
+            printf("  mDNS on the host: not announced: %s; the device runs without it\n", why);
+    }
     printf("  Ctrl-C stops it (the flash is saved to %s)\n", file);
     fflush(stdout);
     int rc = 0;
@@ -357,6 +381,7 @@ int cmd_device(int argc, char **argv)
         }
         hdev_result_free(&r);
     }
+    host_mdns_stop(avahi);
     if (rc == 0)
         printf("otasim device: stopped, flash saved to %s\n", file);
     hdev_free(d);

@@ -29,27 +29,31 @@
 typedef struct up_opts {
     const char *esp_ip, *host_ip, *password, *file;
     unsigned esp_port, host_port;
-    bool fs, debug, progress;
+    bool fs, debug, progress, stream;
     unsigned timeout_s, retries;
 } up_opts_t;
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: otasim upload -i ESP_IP -f FILE [options]\n"
-            "Uploads FILE to a device running the ArduinoOTA responder (espota protocol).\n\n"
-            "  -i, --ip IP          the device's address\n"
-            "  -I, --host_ip IP     the host address to listen on (default 0.0.0.0)\n"
-            "  -p, --port N         the device's OTA UDP port (default 8266)\n"
-            "  -P, --host_port N    the host TCP port (default: random in 10000..60000)\n"
-            "  -a, --auth PASSWORD  the OTA password\n"
-            "  -f, --file FILE      the image (FILE.signed is sent instead when it exists)\n"
-            "  -s, --spiffs         a filesystem image (command 100)\n"
-            "  -d, --debug          show the protocol\n"
-            "  -r, --progress       show a progress bar\n"
-            "  -t, --timeout S      seconds to wait for each answer (default 10; the result 60)\n"
-            "      --retries N      extra invitations when the device does not answer (default 2)\n"
-            "  -h, --help           this text\n");
+    fprintf(
+        out,
+        "usage: otasim upload -i ESP_IP -f FILE [options]\n"
+        "Uploads FILE to a device running the ArduinoOTA responder (espota protocol).\n\n"
+        "  -i, --ip IP          the device's address\n"
+        "  -I, --host_ip IP     the host address to listen on (default 0.0.0.0)\n"
+        "  -p, --port N         the device's OTA UDP port (default 8266)\n"
+        "  -P, --host_port N    the host TCP port (default: random in 10000..60000)\n"
+        "  -a, --auth PASSWORD  the OTA password\n"
+        "  -f, --file FILE      the image (FILE.signed is sent instead when it exists)\n"
+        "  -s, --spiffs         a filesystem image (command 100)\n"
+        "  -d, --debug          show the protocol\n"
+        "  -r, --progress       show a progress bar\n"
+        "  -t, --timeout S      seconds to wait for each answer (default 10; the result 60)\n"
+        "      --retries N      extra invitations when the device does not answer (default 2)\n"
+        "      --stream         do not wait for each chunk's acknowledgement (espota.py does):\n"
+        "                       send at the pace TCP allows, read the acks as they come\n"
+        "                       (-t is then also the longest wait for the result)\n"
+        "  -h, --help           this text\n");
 }
 
 /* Waits up to ms for fd to be readable; false on timeout. */
@@ -89,19 +93,13 @@ static void progress_bar(size_t done, size_t total)
 static int parse(int argc, char **argv, up_opts_t *o)
 {
     static const struct option longs[] = {
-        {"ip", required_argument, NULL, 'i'},
-        {"host_ip", required_argument, NULL, 'I'},
-        {"port", required_argument, NULL, 'p'},
-        {"host_port", required_argument, NULL, 'P'},
-        {"auth", required_argument, NULL, 'a'},
-        {"file", required_argument, NULL, 'f'},
-        {"spiffs", no_argument, NULL, 's'},
-        {"debug", no_argument, NULL, 'd'},
-        {"progress", no_argument, NULL, 'r'},
-        {"timeout", required_argument, NULL, 't'},
-        {"retries", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"ip", required_argument, NULL, 'i'},      {"host_ip", required_argument, NULL, 'I'},
+        {"port", required_argument, NULL, 'p'},    {"host_port", required_argument, NULL, 'P'},
+        {"auth", required_argument, NULL, 'a'},    {"file", required_argument, NULL, 'f'},
+        {"spiffs", no_argument, NULL, 's'},        {"debug", no_argument, NULL, 'd'},
+        {"progress", no_argument, NULL, 'r'},      {"timeout", required_argument, NULL, 't'},
+        {"retries", required_argument, NULL, 'R'}, {"stream", no_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     *o = (up_opts_t){.host_ip = "0.0.0.0", .esp_port = 8266, .timeout_s = 10, .retries = 2};
     optind = 1;
@@ -153,6 +151,9 @@ static int parse(int argc, char **argv, up_opts_t *o)
         case 'r':
             o->progress = true;
             break;
+        case 'S':
+            o->stream = true;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -203,6 +204,99 @@ static ssize_t ask(int udp, const struct sockaddr_in *to, const char *msg, char 
                     t + 2, tries);
     }
     return -1;
+}
+
+/* What the device said so far in stream mode: its acks (bare decimals) and its final word. */
+typedef struct said {
+    char tail[512]; /* from the first non-digit on: "OK" or "ERROR[n]: msg" */
+    size_t tl;
+} said_t;
+
+static void hear(said_t *s, const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!s->tl && buf[i] >= '0' && buf[i] <= '9')
+            continue; /* an ack: the device's byte count of one read */
+        if (s->tl < sizeof(s->tail) - 1)
+            s->tail[s->tl++] = buf[i];
+    }
+    s->tail[s->tl] = 0;
+}
+
+/* --stream: the image goes out as fast as the connection takes it (the device's TCP window
+ * paces it) while its acks are read and skipped; the device's answer after the last byte
+ * decides, as in the lock-step loop. The device sees the same bytes either way: it acks what
+ * each of its reads got, whatever the sender's pacing. 0 on "OK". */
+static int stream_data(int cli, const uint8_t *data, size_t len, const up_opts_t *o)
+{
+    said_t s = {.tl = 0};
+    size_t off = 0;
+    for (;;) {
+        if (off >= len && strstr(s.tail, "OK")) { /* heard with the last bytes' acks */
+            fprintf(stderr, "Result: OK\n");
+            return 0;
+        }
+        /* While sending, wake for room only (the acks are drained without waiting below):
+         * a wake-up per ack costs more than the acks. An error still shows: the device closes
+         * the connection, and the socket becomes readable and writable with an error. */
+        struct pollfd p = {.fd = cli, .events = off < len ? POLLOUT : POLLIN};
+        /* Any silence of -t fails, the result's too: acks heard after the last byte do not
+         * say they were the last ones (a reset on the device's side can leave slirp or a NAT
+         * swallowing the rest of the stream), so the lock-step mode's 60 s for the result
+         * would be a 60 s hang there. */
+        int r = poll(&p, 1, (int)(o->timeout_s * 1000u));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (off < len)
+                fprintf(stderr,
+                        "\nError Uploading: the device took nothing for %u s after %zu of "
+                        "%zu bytes\n",
+                        o->timeout_s, off, len);
+            else
+                fprintf(stderr,
+                        "\nNo Result! (nothing from the device for %u s after the last "
+                        "of %zu bytes)\n",
+                        o->timeout_s, len);
+            return 1;
+        }
+        for (;;) {
+            char buf[4096];
+            ssize_t k = recv(cli, buf, sizeof(buf), MSG_DONTWAIT);
+            if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                break;
+            if (k <= 0) {
+                fprintf(stderr, "\n%s after %zu of %zu bytes\n",
+                        off < len ? "Error Uploading: the device closed the connection"
+                                  : "No Result! (the device closed the connection without a "
+                                    "result)",
+                        off, len);
+                return 1;
+            }
+            hear(&s, buf, (size_t)k);
+            if (strchr(s.tail, 'E')) {
+                fprintf(stderr, "\nError Uploading: %s\n", strchr(s.tail, 'E'));
+                return 1;
+            }
+            if (off >= len && strstr(s.tail, "OK")) {
+                fprintf(stderr, "Result: OK\n");
+                return 0;
+            }
+        }
+        if (off < len && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = send(cli, data + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                fprintf(stderr, "\nError Uploading: %s after %zu of %zu bytes\n", strerror(errno),
+                        off, len);
+                return 1;
+            }
+            if (w > 0) {
+                off += (size_t)w;
+                if (o->progress)
+                    progress_bar(off, len);
+            }
+        }
+    }
 }
 
 static int upload(const up_opts_t *o)
@@ -308,6 +402,10 @@ static int upload(const up_opts_t *o)
     }
     setsockopt(cli, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     size_t off = 0;
+    if (o->stream) {
+        rc = stream_data(cli, data, len, o);
+        goto out;
+    }
     while (off < len) {
         size_t k = len - off < CHUNK ? len - off : CHUNK;
         if (!send_all(cli, data + off, k) || !wait_readable(cli, o->timeout_s * 1000u)) {

@@ -257,3 +257,58 @@ Test(espota_net, lossy_slow_link_still_delivers_every_byte, .timeout = 60)
     free(fs);
     tdev_free(dev);
 }
+
+/* otasim upload --stream (no wait for each chunk's ack): the same bytes land; a sketch with
+ * the wrong MD5 is refused with the device's error (the stream does not hide it), and a reset
+ * at 50 % fails the upload (controls: each check fails if --stream ignored what it hears). */
+Test(espota_net, stream_upload_lands_every_byte)
+{
+    tdev_t *dev = new_dev();
+    size_t len = 1u << 20;
+    uint8_t *fs = uu_pattern(len, 79);
+    run_t r = run(dev, NULL, fs, len, "-s --stream");
+    cr_expect_eq(r.upload_rc, 0, "%s", r.out);
+    cr_expect(strstr(r.out, "Result: OK"), "%s", r.out);
+    cr_expect(r.finished && r.ok, "the device did not finish the update");
+    uint8_t *back = malloc(len);
+    flashsim_peek(dev->fs, dev->layout.fs_start, back, (uint32_t)len);
+    cr_expect_eq(memcmp(back, fs, len), 0, "the FS area differs from the upload");
+    cr_log_info("1 MiB espota --stream upload: %.3f s (%.2f MB/s)", r.seconds,
+                len / r.seconds / 1e6);
+    free(back);
+    free(fs);
+    tdev_free(dev);
+}
+
+Test(espota_net, stream_upload_fails_on_a_reset)
+{
+    tdev_t *dev = new_dev();
+    size_t len;
+    uint8_t *img = uu_small_pair(2, 0x40, 25, &len);
+    char spec[64];
+    snprintf(spec, sizeof(spec), "drop=%zu", len / 2);
+    faults = spec;
+    run_t r = run(dev, NULL, img, len, "--stream");
+    faults = NULL;
+    cr_expect_neq(r.upload_rc, 0, "the stream upload survived a reset: %s", r.out);
+    cr_expect(r.faults.reset_sent, "the fault did not fire");
+    cr_expect_not(uu_read_cmd(dev).valid, "a boot command after a dropped upload");
+    free(img);
+    tdev_free(dev);
+}
+
+/* Not an image (no 0xE9 magic) as a sketch: the device answers ERROR[n] over the connection
+ * while the stream is still sending; the uploader reports it and fails. */
+Test(espota_net, stream_upload_reports_the_device_error)
+{
+    tdev_t *dev = new_dev();
+    size_t len = 256u << 10;
+    uint8_t *junk = uu_pattern(len, 80);
+    junk[0] = 0x00;
+    run_t r = run(dev, NULL, junk, len, "--stream");
+    cr_expect_eq(r.upload_rc, 1, "%s", r.out);
+    cr_expect(strstr(r.out, "ERROR["), "no device error text: %s", r.out);
+    cr_expect_not(uu_read_cmd(dev).valid, "a boot command after a refused upload");
+    free(junk);
+    tdev_free(dev);
+}

@@ -108,6 +108,25 @@ static bool emit(multipart_t *mp, uint8_t c)
     return mp->out_len < sizeof(mp->out) || flush(mp);
 }
 
+/* A run of content bytes (data state) or nothing (preamble): emit() in bulk, same chunks. */
+static bool emit_run(multipart_t *mp, const uint8_t *p, size_t n)
+{
+    if (mp->state != ST_DATA)
+        return true;
+    while (n) {
+        size_t k = sizeof(mp->out) - mp->out_len;
+        if (k > n)
+            k = n;
+        memcpy(mp->out + mp->out_len, p, k);
+        mp->out_len += k;
+        p += k;
+        n -= k;
+        if (mp->out_len == sizeof(mp->out) && !flush(mp))
+            return false;
+    }
+    return true;
+}
+
 /* Copies the value of `key="..."` (or key=token) from a Content-Disposition parameter list. */
 static bool disposition_param(const char *params, const char *key, char *out, size_t cap)
 {
@@ -190,6 +209,17 @@ mp_status_t multipart_feed(multipart_t *mp, const uint8_t *data, size_t len)
         switch (mp->state) {
         case ST_PREAMBLE:
         case ST_DATA:
+            if (mp->match == 0 && c != '\r') {
+                /* Fast path: every delimiter starts with CR, so what precedes the next CR
+                 * is content (the per-byte loop below was half the device's CPU time in a
+                 * web upload). */
+                const uint8_t *cr = memchr(data + i, '\r', len - i);
+                size_t run = (cr ? (size_t)(cr - data) : len) - i;
+                if (!emit_run(mp, data + i, run))
+                    return fail(mp, MP_ERR_STOPPED);
+                i += run - 1;
+                break;
+            }
             if (c == (uint8_t)mp->delim[mp->match]) {
                 if (++mp->match < mp->delim_len)
                     break;
