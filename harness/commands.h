@@ -29,6 +29,6 @@ int cmd_upload(int argc, char **argv);      /* tools/cmd_upload.c */
 int cmd_romloader(int argc, char **argv);   /* tools/cmd_romloader.c */
 int cmd_flash(int argc, char **argv);       /* tools/cmd_flash.c */
 int cmd_bench_flash(int argc, char **argv); /* tools/cmd_bench_flash.c: 'bench flash' */
-int cmd_device(int argc, char **argv);    /* cmd_device.c */
+int cmd_device(int argc, char **argv);      /* cmd_device.c */
 
 #endif
