@@ -32,7 +32,7 @@ hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
         return st;
     if (((uintptr_t)dst & 3u) == 0)
         return spi_flash_read(addr, dst, len) == SPI_FLASH_RESULT_OK ? HAL_OK : HAL_ERR_IO;
-    uint32_t bounce[BOUNCE_WORDS];
+    uint32 bounce[BOUNCE_WORDS]; /* the SDK's own word type: its prototypes take uint32 * */
     uint8_t *out = dst;
     while (len > 0) {
         uint32_t n = len < sizeof(bounce) ? len : sizeof(bounce);
@@ -53,7 +53,7 @@ hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
     hal_status_t st = check_flash(addr, len);
     if (st != HAL_OK)
         return st;
-    uint32_t bounce[BOUNCE_WORDS];
+    uint32 bounce[BOUNCE_WORDS]; /* the SDK's own word type: its prototypes take uint32 * */
     const uint8_t *in = src;
     /* Always through the bounce buffer: spi_flash_write takes a non-const pointer. */
     while (len > 0) {
