@@ -4,6 +4,9 @@
  * them, what it sends is recorded, and the device is the simulated one of tests/core (the
  * Updater on flashsim). Shows the glue's part (state, queueing, restart timing), not the SDK.
  * Built once per transport: -DGLUE_ESPOTA, -DGLUE_WEBUPDATE, -DGLUE_HTTPUPDATE. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,9 +16,14 @@
 #include "updater_util.h"
 
 /* --- the scripted espconn ------------------------------------------------------------ */
-static struct espconn *udp_c, *tcp_c, *listener;
+static struct espconn *udp_c, *mdns_c, *tcp_c, *listener;
 static char udp_out[512], tcp_out[65536];
 static size_t udp_out_len, tcp_out_len;
+static uint8_t mdns_out[4096]; /* the last mDNS datagram */
+static size_t mdns_out_len;
+static int mdns_sends;
+static uint8 mdns_to_ip[4], igmp_host[4], igmp_group[4];
+static int mdns_to_port;
 static uint8 udp_to_ip[4];
 static int udp_to_port;
 static int connects, disconnects, sends_refused, tcp_sends;
@@ -29,7 +37,10 @@ void sdk_say(const char *s)
 }
 sint8 espconn_create(struct espconn *c)
 {
-    udp_c = c;
+    if (c->proto.udp->local_port == 5353)
+        mdns_c = c;
+    else
+        udp_c = c;
     return ESPCONN_OK;
 }
 sint8 espconn_connect(struct espconn *c)
@@ -51,6 +62,15 @@ sint8 espconn_accept(struct espconn *c)
 }
 sint8 espconn_send(struct espconn *c, uint8 *d, uint16 n)
 {
+    if (c == mdns_c) {
+        cr_assert_leq(n, sizeof(mdns_out));
+        memcpy(mdns_out, d, n);
+        mdns_out_len = n;
+        mdns_sends++;
+        memcpy(mdns_to_ip, c->proto.udp->remote_ip, 4);
+        mdns_to_port = c->proto.udp->remote_port;
+        return ESPCONN_OK;
+    }
     if (c == udp_c) {
         cr_assert_leq(udp_out_len + n, sizeof(udp_out));
         memcpy(udp_out + udp_out_len, d, n);
@@ -115,6 +135,19 @@ sint8 espconn_tcp_set_max_con_allow(struct espconn *c, uint8 n)
 {
     (void)c, (void)n;
     return 0;
+}
+sint8 espconn_igmp_join(ip_addr_t *host, ip_addr_t *group)
+{
+    memcpy(igmp_host, &host->addr, 4);
+    memcpy(igmp_group, &group->addr, 4);
+    return ESPCONN_OK;
+}
+bool wifi_get_ip_info(uint8 i, struct ip_info *info)
+{
+    cr_assert_eq(i, STATION_IF);
+    memset(info, 0, sizeof(*info));
+    memcpy(&info->ip.addr, (uint8[]){10, 0, 2, 15}, 4);
+    return true;
 }
 uint32 espconn_port(void)
 {
@@ -254,6 +287,47 @@ Test(sdk_glue, espota_host_closes_half_way_no_restart)
     cr_expect_not(uu_read_cmd(dev).valid, "a copy command after a broken upload");
     cr_expect(strstr(said, "espota: update failed"), "%s", said);
     free(img);
+}
+/* Does the datagram hold these bytes? */
+static bool holds(const uint8_t *p, size_t n, const void *what, size_t wn)
+{
+    return wn <= n && memmem(p, n, what, wn) != NULL;
+}
+
+/* A PTR question for name (DNS wire format), QM, from port 5353. */
+static void ask_ptr(const char *wire, size_t wn)
+{
+    uint8_t q[128] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    memcpy(q + 12, wire, wn);
+    memcpy(q + 12 + wn, (uint8_t[]){0, 12, 0, 1}, 4);
+    sender = (remot_info){.remote_port = 5353, .remote_ip = {10, 0, 2, 2}};
+    mdns_c->recv_callback(mdns_c, (char *)q, (unsigned short)(16 + wn));
+}
+
+Test(sdk_glue, espota_mdns_announces_and_answers_the_arduino_service)
+{
+    start();
+    cr_assert(mdns_c, "no UDP 5353 espconn: %s", said);
+    cr_expect_eq(memcmp(igmp_group, (uint8[]){224, 0, 0, 251}, 4), 0, "group not joined");
+    cr_expect_eq(memcmp(igmp_host, (uint8[]){10, 0, 2, 15}, 4), 0);
+    ticks(3000);
+    cr_expect_eq(mdns_sends, 2, "two announcements, 1 s apart");
+    static const char service[] = "\x08_arduino\x04_tcp\x05local";
+    /* The labels up to "local", which may be a compression pointer to an earlier name. */
+    cr_expect(holds(mdns_out, mdns_out_len, service, 14), "no _arduino._tcp");
+    cr_expect(holds(mdns_out, mdns_out_len, "esp8266-", 8));
+    cr_expect(holds(mdns_out, mdns_out_len, (uint8_t[]){10, 0, 2, 15}, 4), "no A record");
+    cr_expect(holds(mdns_out, mdns_out_len, "auth_upload=no", 14));
+    cr_expect_eq(memcmp(mdns_to_ip, (uint8[]){224, 0, 0, 251}, 4), 0);
+    cr_expect_eq(mdns_to_port, 5353);
+    /* A question for the service is answered (to the group); one for another is not. */
+    int before = mdns_sends;
+    mdns_out_len = 0;
+    ask_ptr("\x05_http\x04_tcp\x05local", 18);
+    cr_expect_eq(mdns_sends, before, "answered a question for _http._tcp");
+    ask_ptr(service, sizeof(service));
+    cr_expect_eq(mdns_sends, before + 1, "no answer for _arduino._tcp");
+    cr_expect(holds(mdns_out, mdns_out_len, "esp8266-", 8));
 }
 #elif defined(GLUE_WEBUPDATE)
 static struct espconn conn;

@@ -1,13 +1,14 @@
 /* The espota app's transport on espconn: the ArduinoOTA responder (firmware/ota/espota) on UDP
  * 8266 and its reverse TCP connection to the uploader. The SDK's counterpart of
- * ports/native/espota_lwip.c. espconn_disconnect is not called inside espconn callbacks (the
- * SDK reference says not to): the tick does it. */
+ * ports/native/espota_lwip.c, with the mDNS advertisement (sdk_mdns.c). espconn_disconnect is not
+ * called inside espconn callbacks (the SDK reference says not to): the tick does it. */
 #include <string.h>
 
 #include "espota.h"
 #include "sdk_api.h"
 #include "sdk_app.h"
 #include "sdk_config.h"
+#include "sdk_mdns.h"
 #include "sdk_tx.h"
 
 static espota_t ota;
@@ -149,11 +150,13 @@ void sdk_transport_start(updater_t *up, const flash_layout_t *layout, uint32_t n
         sdk_say("espota: cannot open UDP 8266\n");
     else
         sdk_say("espota: listening on UDP 8266\n");
+    sdk_mdns_start(ESPOTA_PORT, SDK_OTA_PASSWORD[0] != '\0', now);
 }
 
 bool sdk_transport_tick(uint32_t now)
 {
     now_ms = now;
+    sdk_mdns_tick(now);
     char r[ESPOTA_REPLY_MAX], fin[ESPOTA_REPLY_MAX];
     size_t rn, fl;
     uint8 ip[4];

@@ -3,6 +3,7 @@
 #ifndef FAKE_ESPCONN_H
 #define FAKE_ESPCONN_H
 #include "c_types.h"
+#include "ip_addr.h"
 #define ESPCONN_OK 0
 #define ESPCONN_MEM -1
 #define ESPCONN_ARG -12
@@ -69,4 +70,5 @@ sint8 espconn_get_connection_info(struct espconn *c, remot_info **info, uint8 ty
 sint8 espconn_set_opt(struct espconn *c, uint8 opt);
 sint8 espconn_tcp_set_max_con_allow(struct espconn *c, uint8 num);
 uint32 espconn_port(void);
+sint8 espconn_igmp_join(ip_addr_t *host_ip, ip_addr_t *multicast_ip);
 #endif

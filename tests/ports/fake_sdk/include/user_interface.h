@@ -3,6 +3,7 @@
 #ifndef FAKE_USER_INTERFACE_H
 #define FAKE_USER_INTERFACE_H
 #include "c_types.h"
+#include "ip_addr.h"
 #include "os_type.h"
 #define STATION_IF 0x00
 #define SOFTAP_IF 0x01
@@ -41,6 +42,7 @@ bool wifi_station_set_config_current(struct station_config *config);
 bool wifi_station_connect(void);
 uint8 wifi_station_get_connect_status(void);
 bool wifi_get_macaddr(uint8 if_index, uint8 *macaddr);
+bool wifi_get_ip_info(uint8 if_index, struct ip_info *info);
 void system_restart(void);
 uint32 system_get_time(void);
 void system_soft_wdt_feed(void);

@@ -17,3 +17,4 @@ sint8 espconn_get_connection_info(struct espconn *c, remot_info **r, uint8 f) { 
 sint8 espconn_set_opt(struct espconn *c, uint8 o) { (void)c; (void)o; return 0; }
 sint8 espconn_tcp_set_max_con_allow(struct espconn *c, uint8 n) { (void)c; (void)n; return 0; }
 uint32 espconn_port(void) { return 50000; }
+sint8 espconn_igmp_join(ip_addr_t *h, ip_addr_t *m) { (void)h; (void)m; return ESPCONN_ARG; }

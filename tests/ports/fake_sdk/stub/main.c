@@ -27,6 +27,7 @@ bool wifi_set_opmode(uint8 m) { (void)m; return false; }
 bool wifi_station_set_config_current(struct station_config *c) { (void)c; return false; }
 bool wifi_station_connect(void) { return false; }
 uint8 wifi_station_get_connect_status(void) { return STATION_IDLE; }
+bool wifi_get_ip_info(uint8 i, struct ip_info *info) { (void)i; (void)info; return false; }
 bool wifi_get_macaddr(uint8 i, uint8 *m) { (void)i; (void)m; return false; }
 void system_restart(void) {}
 uint32 system_get_time(void) { return 0; }
