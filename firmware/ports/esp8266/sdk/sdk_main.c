@@ -20,7 +20,6 @@ _Static_assert(sizeof(SDK_WIFI_PASSWORD) - 1 <= 64, "-Desp8266_wifi_password: at
 
 static os_timer_t tick_timer;
 static updater_t up;
-static inflate_state_t inflate_work;
 static flash_layout_t layout;
 static enum { WAIT_IP, RUNNING, RESTARTING } phase;
 static uint32_t restart_at;
@@ -31,7 +30,9 @@ void sdk_say(const char *s)
 }
 
 /* As the basic app: the auto layout for the real chip; with the safe bootloader in sector 0
- * its layout and journal, and no gzip when it is the one without the inflater. */
+ * its layout and journal. Unlike the basic app, no inflater scratch (32 KiB of DRAM the SDK's
+ * Wi-Fi needs): gzip updates are refused (error 17) before any boot command, as the ESP8266
+ * safe bootloader (bootloader.bin, no inflater) requires anyway. */
 static bool prepare_updater(void)
 {
     if (!layout_auto(hal_flash_real_size(), &layout))
@@ -39,15 +40,15 @@ static bool prepare_updater(void)
     reader_t r = flash_reader();
     app_desc_t bd;
     bool found = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd);
-    bool raw = found && !strcmp(bd.name, BOOT_DESC_NAME_SAFE_RAW);
-    bool safe = found && (raw || !strcmp(bd.name, BOOT_DESC_NAME_SAFE));
+    bool safe = found && (!strcmp(bd.name, BOOT_DESC_NAME_SAFE_RAW) ||
+                          !strcmp(bd.name, BOOT_DESC_NAME_SAFE));
     flash_layout_t l = layout;
     if (safe && !layout_for_safe_boot(&l, hal_flash_real_size(), &layout))
         layout = l;
     updater_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.layout = &layout;
-    cfg.inflate_work = raw ? NULL : &inflate_work;
+    cfg.inflate_work = NULL;
     cfg.safe_journal = safe;
     esp8266_signing_config(&cfg);
     updater_init(&up, &cfg);
