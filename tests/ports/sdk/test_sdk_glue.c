@@ -434,8 +434,10 @@ Test(sdk_glue, httpupdate_update_then_restart)
              len);
     respond(head, img, len);
     cr_expect(uu_read_cmd(dev).valid, "no copy command: %s", said);
-    cr_expect_eq(ticks(SDK_TICK_MS), 1, "%s", said);
+    cr_expect_eq(ticks(SDK_TICK_MS), 0, "restart before the connection closed");
     cr_expect_eq(disconnects, 1);
+    tcp_c->proto.tcp->disconnect_callback(tcp_c);
+    cr_expect_eq(ticks(SDK_TICK_MS), 1, "%s", said);
     cr_expect(strstr(said, "httpupdate: update ok"), "%s", said);
     free(img);
 }
@@ -448,6 +450,31 @@ Test(sdk_glue, httpupdate_304_no_restart)
     cr_expect_eq(ticks(1000), 0);
     cr_expect(strstr(said, "httpupdate: no update"), "%s", said);
     cr_expect_not(uu_read_cmd(dev).valid);
+}
+
+Test(sdk_glue, httpupdate_redirect_reconnects_after_the_close)
+{
+    start();
+    connect_and_check_request();
+    respond("HTTP/1.1 302 Found\r\nLocation: http://10.0.2.3:8081/new.bin\r\n"
+            "Content-Length: 0\r\n\r\n",
+            NULL, 0);
+    ticks(100);
+    cr_expect_eq(disconnects, 1);
+    cr_expect_eq(connects, 1, "reconnected on the espconn still being closed");
+    tcp_c->proto.tcp->disconnect_callback(tcp_c);
+    ticks(SDK_TICK_MS * 2);
+    cr_assert_eq(connects, 2, "the redirect was not followed: %s", said);
+    cr_expect_eq(memcmp(tcp_c->proto.tcp->remote_ip, (uint8[]){10, 0, 2, 3}, 4), 0);
+    cr_expect_eq(tcp_c->proto.tcp->remote_port, 8081);
+    tcp_out_len = 0;
+    tcp_c->proto.tcp->connect_callback(tcp_c);
+    tcp_out[tcp_out_len] = 0;
+    cr_expect_eq(strncmp(tcp_out, "GET /new.bin HTTP/1.", 20), 0, "%s", tcp_out);
+    sent(tcp_c);
+    respond("HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n", NULL, 0);
+    cr_expect_eq(ticks(2000), 0);
+    cr_expect(strstr(said, "httpupdate: no update"), "%s", said);
 }
 
 Test(sdk_glue, httpupdate_silent_server_times_out)

@@ -10,6 +10,8 @@
 #include "sdk_config.h"
 
 #define READ_TIMEOUT_MS 5000u
+/* After espconn_disconnect: how long to wait for its callback before reusing the espconn. */
+#define CLOSE_WAIT_MS 1000u
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
@@ -18,7 +20,7 @@ static httpupdate_config_t hc;
 static struct espconn conn;
 static esp_tcp proto;
 static char request[1024];
-static enum { IDLE, CONNECT_DUE, CONNECTING, OPEN, CLOSE_DUE, DONE } phase;
+static enum { IDLE, CONNECT_DUE, CONNECTING, OPEN, CLOSE_DUE, CLOSING, DONE } phase;
 static uint32_t now, last_io;
 
 /* "a.b.c.d" -> 4 bytes; false for anything else (a name would need DNS). */
@@ -71,9 +73,16 @@ static void got(void *arg, char *data, unsigned short len)
         ended(httpupdate_feed(&hs, (const uint8_t *)data, len), true);
 }
 
+static void closed(void)
+{
+    phase = hs.step == HTTPUPDATE_REDIRECT ? CONNECT_DUE : DONE;
+}
+
 static void gone(int error)
 {
-    if (phase == OPEN)
+    if (phase == CLOSING)
+        closed(); /* ours: the espconn is free again */
+    else if (phase == OPEN)
         ended(httpupdate_close(&hs, error), false);
     else if (phase == CONNECTING)
         ended(httpupdate_close(&hs, HTTPC_ERROR_CONNECTION_FAILED), false);
@@ -160,8 +169,11 @@ bool sdk_transport_tick(uint32_t now_ms)
     else if (phase == CONNECTING && now - last_io > READ_TIMEOUT_MS)
         ended(httpupdate_close(&hs, HTTPC_ERROR_CONNECTION_FAILED), true);
     if (phase == CLOSE_DUE) {
-        espconn_disconnect(&conn); /* its callback finds the phase past OPEN: ignored */
-        phase = hs.step == HTTPUPDATE_REDIRECT ? CONNECT_DUE : DONE;
+        phase = CLOSING; /* a redirect reconnects once the disconnect callback came */
+        last_io = now;
+        espconn_disconnect(&conn);
+    } else if (phase == CLOSING && now - last_io > CLOSE_WAIT_MS) {
+        closed();
     }
     bool reboot = phase == DONE && httpupdate_should_reboot(&hs);
     if (reboot)
