@@ -20,12 +20,15 @@ for b in eboot safe safe-raw; do
     name=$b; [ $b = safe ] && name=safeboot; [ $b = safe-raw ] && name=safeboot-raw
     has "$f" "boot descriptor: $name@1"
     has "$f" "segment 0: 0x4010f"
+    has "$f" "checksum: ok"
 done
 for v in 1 2; do
     s=basic-v$v
     info "$s.img"; has "$s.img" "descriptor: basic@$v"
     has "$s.img" "segment 0: 0x40201010 .*irom0"
     has "$s.img" "segment 1: 0x401.*IRAM"
+    has "$s.img" "segment 3: 0x3ffe8.*DRAM"; has "$s.img" "segment 4: 0x3ffe.*DRAM"
+    has "$s.img" "checksum: ok"; has "$s.img" "flash DIO (0x02), size 4096K (code 4), freq 40 MHz"
     info "$s.bin"; has "$s.bin" "descriptor: basic@$v"; has "$s.bin" "boot descriptor: safeboot@1"
     has "$s.bin" "CRC: .*ok"; has "$s.bin" "flash DIO"; has "$s.bin" "size 4096K"
     info "$s.bin.gz"; has "$s.bin.gz" "gzip:"; has "$s.bin.gz" "descriptor: basic@$v"
@@ -52,6 +55,25 @@ case $bl in eboot) img=boot-eboot.img ;; safeboot-raw) img=boot-safe-raw.img ;; 
 [ "$src" != lx106 ] || [ "$bl" = safeboot-raw ] || fail "bootloader.bin is $bl, not safeboot-raw"
 [ -z "$img" ] || head -c "$(stat -c %s "$D/$img")" "$D/bootloader.bin" | cmp -s - "$D/$img" \
     || fail "bootloader.bin is not $img padded"
-rm -f "$D/.info.out"
+# The vendor-SDK network apps, when the build had -Desp8266_sdk (firmware/ports/esp8266/sdk):
+# pairs with bootloader.bin's bootloader, the descriptor, the windows, the CRC words.
+for f in "$D"/*-sdk-v1.bin; do
+    [ -f "$f" ] || continue
+    b=$(basename "$f"); app=${b%-sdk-v1.bin}
+    info "$b"; has "$b" "descriptor: $app@1"; has "$b" "boot descriptor: $bl@1"
+    has "$b" "segment 0: 0x40201010 .*irom0"; has "$b" "segment 1: 0x401.*IRAM"; has "$b" "CRC: .*ok"
+    info "$b.signed"; has "$b.signed" "$verified"
+done
+# Controls: each check above can fail. A wrong checksum byte, a changed CRC word, a changed
+# flash-mode byte are each reported.
+n=$(stat -c %s "$D/basic-v1.img")
+poke() { cp "$D/$1" "$D/.bad"; printf "$3" | dd of="$D/.bad" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+poke basic-v1.img $((n - 1)) '\377'; cmp -s "$D/.bad" "$D/basic-v1.img" && poke basic-v1.img $((n - 1)) '\000'
+"$O" image info "$D/.bad" 2>/dev/null | grep -q "checksum: MISMATCH" || fail "a wrong checksum byte went unreported"
+poke basic-v1.bin $((0x1014)) '\001\002'
+"$O" image info "$D/.bad" >/dev/null 2>&1 && fail "a changed CRC word went unnoticed"
+poke basic-v1.img 2 '\003'
+"$O" image info "$D/.bad" 2>/dev/null | grep -q "flash DIO" && fail "a changed flash-mode byte still reads DIO"
+rm -f "$D/.info.out" "$D/.bad"
 [ "$fails" = 0 ] && echo "all image checks passed" && exit 0
 exit 1

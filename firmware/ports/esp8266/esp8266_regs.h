@@ -39,6 +39,9 @@
 /* The ROM's reset vector: jumping there restarts the boot from the ROM (RTC memory kept). */
 #define ESP8266_ROM_RESET_VECTOR 0x40000080u
 
+/* ESP8266_REGS_ONLY: the addresses alone, for the SDK glue (sdk/), whose headers may declare
+ * the ROM routines themselves, with other types. */
+#ifndef ESP8266_REGS_ONLY
 /* Mask-ROM routines (rom.ld). They return 0 on success. SPIEraseSector takes a sector index. */
 int SPIRead(uint32_t addr, void *dst, uint32_t len);
 int SPIWrite(uint32_t addr, const void *src, uint32_t len);
@@ -59,6 +62,8 @@ int SPIEraseSector(uint32_t sector);
 void Cache_Read_Enable(uint8_t odd_even, uint8_t mb_count, uint8_t no_idea);
 void Cache_Read_Disable(void);
 extern volatile uint8_t esp8266_cache_on;
+
+#endif /* ESP8266_REGS_ONLY */
 
 /* The CPU clock after the ROM boot: the ROM assumes a 40 MHz crystal while boards carry 26 MHz,
  * so the nominal 80 MHz runs at 52 MHz (and the ROM console at 74880 baud). */
