@@ -146,6 +146,11 @@ const hdev_config_t *hdev_config(const hdev_t *d)
     return &d->cfg;
 }
 
+void hdev_set_net(hdev_t *d, const hdev_net_t *net)
+{
+    d->cfg.net = net;
+}
+
 void hdev_set_uart_strap(hdev_t *d, bool uart)
 {
     d->uart_strap = uart;
@@ -612,7 +617,9 @@ static bool boot_end(hdev_t *d, const child_end_t *e, hdev_result_t *out,
         out->app_name[sizeof(out->app_name) - 1] = 0;
         out->app_version = end.app_version;
     }
-    if (end.job_taken && *pending_job) {
+    /* A networked boot takes its update from the network, not from a job (the first one
+     * reports it). */
+    if (end.job_taken && (*pending_job || (d->cfg.net && !out->job_taken))) {
         *pending_job = NULL;
         out->job_taken = true;
         out->job_ok = end.job_ok;
@@ -710,7 +717,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
                 snprintf(out->app_name, sizeof(out->app_name), "%s", bo.app_name);
                 out->app_version = bo.app_version;
             }
-            if (bo.job_taken && pending_job) {
+            if (bo.job_taken && (pending_job || (d->cfg.net && !out->job_taken))) {
                 pending_job = NULL;
                 out->job_taken = true;
                 out->job_ok = bo.job_ok;

@@ -43,6 +43,7 @@ typedef struct hdev_net {
     uint8_t mac[6];                    /* all zero: 02:00:00:00:00:01 */
     const struct netfault_cfg *faults; /* netfault.h; NULL: a clean link */
     const char *update_url; /* the HTTP update client asks it at every boot (NULL: off) */
+    bool update_fs;         /* the HTTP update client asks for the filesystem (mode spiffs) */
 } hdev_net_t;
 
 typedef struct hdev_config {
@@ -155,6 +156,10 @@ hdev_t *hdev_new(const hdev_config_t *cfg);
 void hdev_free(hdev_t *d);
 flashsim_t *hdev_flash(hdev_t *d);
 const hdev_config_t *hdev_config(const hdev_t *d);
+
+/* The device's network from the next hdev_run() on (NULL: none; not copied, must outlive its
+ * runs): a scenario's net step networks one run of a device that otherwise boots offline. */
+void hdev_set_net(hdev_t *d, const hdev_net_t *net);
 
 /* Strap pins: after a serial flash without reset the chip stays in UART download boot mode
  * (hal_boot_mode() == 1): the app runs once, and a software restart leaves the chip waiting

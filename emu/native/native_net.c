@@ -107,7 +107,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         static const uint8_t dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
         hc = (httpupdate_config_t){
             .id = {.chip_id = hal_flash_chip_id(), .sdk_version = "2.2.2-dev(38a443e)"},
-            .mode = HTTPUPDATE_SKETCH,
+            .mode = nc->update_fs ? HTTPUPDATE_FS : HTTPUPDATE_SKETCH,
             .current_version = version,
             .follow = HTTPC_STRICT_FOLLOW_REDIRECTS,
             .reboot_on_update = true,
@@ -157,10 +157,18 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         if (eg) {
             espota_lwip_poll(eg, now);
             bool done;
-            if (espota_lwip_finished(eg, &done) && done && ota.cfg.reboot_on_success) {
-                say("espota: update ok, restarting\n");
-                restart = true;
-                break;
+            if (espota_lwip_finished(eg, &done)) {
+                if (!done) {
+                    char es[160];
+                    updater_format_error(up, es, sizeof(es));
+                    snprintf(line, sizeof(line), "espota: update failed: %s%s", es,
+                             es[0] && es[strlen(es) - 1] == '\n' ? "" : "\n");
+                    say(line);
+                } else if (ota.cfg.reboot_on_success) {
+                    say("espota: update ok, restarting\n");
+                    restart = true;
+                    break;
+                }
             }
         }
         if (mg)
@@ -182,5 +190,15 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     if (mg)
         mdns_lwip_stop(mg);
     netsim_free(n);
+    /* The boot's result (hdev_result_t job_*): an update that succeeded (restart) or the
+     * Updater's error of one that failed; nothing when no update began. */
+    int err = (int)updater_get_error(up);
+    if (restart || err) {
+        c->end.job_taken = 1;
+        c->end.job_ok = restart;
+        c->end.job_error = restart ? 0 : err;
+        if (!restart)
+            updater_format_error(up, c->end.job_msg, sizeof(c->end.job_msg));
+    }
     return restart;
 }
