@@ -121,7 +121,9 @@ typedef struct child {
     int rc; /* exit code; -1 killed or not run */
 } child_t;
 
-static bool spawn_upload(peer_t *p, child_t *c)
+/* `otasim upload` to the device; `second`: the uploader started during another upload, which
+ * does not retry its invitation (a retry would reach the rebooted device). */
+static bool spawn_upload(peer_t *p, child_t *c, bool second)
 {
     char port[8];
     snprintf(port, sizeof(port), "%u", (unsigned)p->ota_port);
@@ -136,8 +138,8 @@ static bool spawn_upload(peer_t *p, child_t *c)
     argv[a++] = "127.0.0.1";
     argv[a++] = "-p";
     argv[a++] = port;
-    argv[a++] = "-t";
-    argv[a++] = "5";
+    argv[a++] = "-t"; /* the simulated device answers within milliseconds */
+    argv[a++] = "2";
     argv[a++] = "-f";
     argv[a++] = p->file;
     if (auth[0]) {
@@ -146,6 +148,10 @@ static bool spawn_upload(peer_t *p, child_t *c)
     }
     if (p->nt->update.fs)
         argv[a++] = "-s";
+    if (second) {
+        argv[a++] = "--retries";
+        argv[a++] = "0";
+    }
     argv[a] = NULL;
     int fds[2];
     memset(c, 0, sizeof(*c));
@@ -213,7 +219,7 @@ static void run_espota(peer_t *p)
     }
     size_t from = p->clen;
     child_t c1, c2;
-    if (!spawn_upload(p, &c1)) {
+    if (!spawn_upload(p, &c1, false)) {
         snprintf(p->reply, sizeof(p->reply), "(cannot start otasim upload: %s)", strerror(errno));
         return;
     }
@@ -224,7 +230,7 @@ static void run_espota(peer_t *p)
         uint32_t t = now_ms();
         while (now_ms() - t < 400)
             pump_console(p, 20);
-        if (spawn_upload(p, &c2)) {
+        if (spawn_upload(p, &c2, true)) {
             p->second_ran = true;
             child_wait(p, &c2);
             p->second_ok = c2.rc == 0;
@@ -423,15 +429,15 @@ static update_server_t *start_server(engine_t *e, const bstate_t *s, const scn_n
     snprintf(db, sizeof(db), "%s/devices.json", dir);
     /* The device's MAC (native_net.c's default) or, for 404, another one. */
     const char *mac = nt->reply == SCN_REPLY_404 ? "02:00:00:00:00:99" : "02:00:00:00:00:01";
-    unsigned want = nt->reply == SCN_REPLY_304 ? s->app_version : nt->update.image.version;
+    unsigned want = nt->reply == SCN_REPLY_304 ? s->cur_version : nt->update.image.version;
     if (nt->update.fs)
-        want = nt->reply == SCN_REPLY_304 ? s->app_version : s->app_version + 1;
+        want = nt->reply == SCN_REPLY_304 ? s->cur_version : s->cur_version + 1;
     char text[400];
     if (nt->update.fs)
         snprintf(text, sizeof(text),
                  "{\"%s\": {\"file\": \"none.bin\", \"version\": \"%u\", "
                  "\"fs\": {\"file\": \"update.bin\", \"version\": \"%u\"}}}\n",
-                 mac, s->app_version, want);
+                 mac, s->cur_version, want);
     else
         snprintf(text, sizeof(text), "{\"%s\": {\"file\": \"update.bin\", \"version\": \"%u\"}}\n",
                  mac, want);

@@ -38,6 +38,14 @@ static bool stop_asked(int fd)
     return poll(&p, 1, 0) > 0;
 }
 
+/* espota's last error callback (ota_error_t), -1: none. */
+static int ota_error = -1;
+static void on_ota_error(void *user, ota_error_t e)
+{
+    (void)user;
+    ota_error = (int)e;
+}
+
 bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout)
 {
     const hdev_net_t *nc = c->cfg->net;
@@ -51,6 +59,8 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         netsim_set_faults(n, nc->faults);
     char line[400];
     bool ok = true, restart = false;
+    int wire_error = 0; /* an error the transport reported that the Updater no longer holds */
+    ota_error = -1;
     static webupdate_config_t wcfg;
     webupdate_lwip_t *web = NULL;
     if (nc->web_port) {
@@ -74,6 +84,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         ec.password = nc->password;
         ec.updater = up;
         ec.layout = layout;
+        ec.callbacks.on_error = on_ota_error;
         espota_init(&ota, &ec);
         eg = espota_lwip_start(&ota, ESPOTA_PORT);
         ok = eg && netsim_forward(n, true, nc->ota_port, ESPOTA_PORT);
@@ -132,11 +143,14 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
             httpupdate_result_t res = httpupdate_result(&hs);
             char es[128];
             httpupdate_error_string(&hs, es, sizeof(es));
-            snprintf(line, sizeof(line), "httpupdate: %s%s%s\n",
+            char en[24] = "";
+            if (res == HTTP_UPDATE_FAILED)
+                snprintf(en, sizeof(en), " (error %d)", httpupdate_last_error(&hs));
+            snprintf(line, sizeof(line), "httpupdate: %s%s%s%s\n",
                      res == HTTP_UPDATE_OK           ? "update ok"
                      : res == HTTP_UPDATE_NO_UPDATES ? "no update"
                                                      : "failed: ",
-                     res == HTTP_UPDATE_FAILED ? es : "",
+                     res == HTTP_UPDATE_FAILED ? es : "", en,
                      httpupdate_should_reboot(&hs) ? ", restarting" : "");
             say(line);
             httpupdate_lwip_free(hu);
@@ -161,6 +175,12 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                 if (!done) {
                     char es[160];
                     updater_format_error(up, es, sizeof(es));
+                    /* The receive timeout clears the Updater's error: the device told the
+                     * uploader "ERROR[6]: Stream Read Timeout" (espota.c). */
+                    if (ota_error == OTA_RECEIVE_ERROR && !updater_get_error(up)) {
+                        snprintf(es, sizeof(es), "ERROR[6]: Stream Read Timeout\n");
+                        wire_error = 6;
+                    }
                     snprintf(line, sizeof(line), "espota: update failed: %s%s", es,
                              es[0] && es[strlen(es) - 1] == '\n' ? "" : "\n");
                     say(line);
@@ -192,12 +212,12 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     netsim_free(n);
     /* The boot's result (hdev_result_t job_*): an update that succeeded (restart) or the
      * Updater's error of one that failed; nothing when no update began. */
-    int err = (int)updater_get_error(up);
+    int err = updater_get_error(up) ? (int)updater_get_error(up) : wire_error;
     if (restart || err) {
         c->end.job_taken = 1;
         c->end.job_ok = restart;
         c->end.job_error = restart ? 0 : err;
-        if (!restart)
+        if (!restart && updater_get_error(up))
             updater_format_error(up, c->end.job_msg, sizeof(c->end.job_msg));
     }
     return restart;
