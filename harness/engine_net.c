@@ -225,11 +225,13 @@ static void run_espota(peer_t *p)
     }
     p->ran = true;
     if (p->nt->second_invite) {
-        /* The second uploader once the first has begun its transfer (it has been answered
-         * and the device is receiving: give it a moment). */
+        /* The second uploader once the first's invitation was accepted (the device is busy
+         * with it from then until the update ends; bw= keeps that window open). */
         uint32_t t = now_ms();
-        while (now_ms() - t < 400)
+        while (!strstr(c1.buf, "Waiting for device") && now_ms() - t < 10000) {
+            child_read(&c1);
             pump_console(p, 20);
+        }
         if (spawn_upload(p, &c2, true)) {
             p->second_ran = true;
             child_wait(p, &c2);
@@ -243,7 +245,7 @@ static void run_espota(peer_t *p)
     /* The device's responder ends the update itself (OK, an error, its receive timeout). A
      * refused invitation (no such update began) leaves it idle at once. */
     static const char *const end[] = {"espota: update ok", "espota: update failed", NULL};
-    bool began = strstr(c1.buf, "Uploading") != NULL;
+    bool began = strstr(c1.buf, "Waiting for device") != NULL;
     p->idle = !began || wait_console(p, from, end, END_WAIT_MS);
 }
 
@@ -602,11 +604,14 @@ void engine_net_expect(engine_t *e, bstate_t *s, const scn_step_t *st)
         expect_result(s, st, "second upload", s->second_ran, s->second_ok, x->upload_ok,
                       s->second_reply);
         break;
-    case SCN_EXP_REPLY:
-        if ((strstr(s->net_reply, x->text) != NULL) == x->lacks)
-            bstate_fail(s, st, "expected the reply %s \"%s\", it was: %.200s",
-                        x->lacks ? "to lack" : "to contain", x->text, s->net_reply);
+    case SCN_EXP_REPLY: {
+        const char *r = x->second ? s->second_reply : s->net_reply;
+        if ((strstr(r, x->text) != NULL) == x->lacks)
+            bstate_fail(s, st, "expected the %sreply %s \"%s\", it was: %.200s",
+                        x->second ? "second uploader's " : "", x->lacks ? "to lack" : "to contain",
+                        x->text, r);
         break;
+    }
     case SCN_EXP_WRITES:
         if (x->sweep_cmp == '<' ? s->net_writes > x->max_writes : s->net_writes != x->max_writes)
             bstate_fail(s, st, "expected %s%u flash writes by the app, got %u",

@@ -204,6 +204,7 @@ typedef struct scn_expect {
     char sweep_cmp;          /* SWEEP: '>' (>=), '<' (<=) or '=' */
     uint32_t sweep_count;    /* SWEEP */
     bool upload_ok;          /* UPLOAD, SECOND */
+    bool second;             /* REPLY: the second uploader's (second-reply) */
     uint32_t max_writes;     /* WRITES */
 } scn_expect_t;
 

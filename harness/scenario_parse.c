@@ -825,7 +825,7 @@ static bool parse_net(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
 static bool is_net_expect(const scn_tok_t *t)
 {
     kv_t kv;
-    if (tok_is(t, "reply") || tok_is(t, "idle"))
+    if (tok_is(t, "reply") || tok_is(t, "second-reply") || tok_is(t, "idle"))
         return true;
     if (t->kind == TOK_WORD && t->len > 7 && !memcmp(t->text, "writes", 6))
         return true;
@@ -833,7 +833,7 @@ static bool is_net_expect(const scn_tok_t *t)
            (span_is(kv.key, kv.klen, "upload") || span_is(kv.key, kv.klen, "second"));
 }
 
-/* expect upload=ok|failed | second=ok|failed | reply contains|lacks "TEXT" | writes=N
+/* expect upload=ok|failed | second=ok|failed | [second-]reply contains|lacks "TEXT" | writes=N
  * | writes<=N | idle: about the last net step. */
 static bool parse_expect_net(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
 {
@@ -842,11 +842,12 @@ static bool parse_expect_net(parser_t *p, const scn_tok_t *t, size_t n, scn_step
     kv_t kv;
     if (tok_is(&t[0], "idle")) {
         e->kind = SCN_EXP_IDLE;
-    } else if (tok_is(&t[0], "reply")) {
+    } else if (tok_is(&t[0], "reply") || tok_is(&t[0], "second-reply")) {
         e->kind = SCN_EXP_REPLY;
+        e->second = tok_is(&t[0], "second-reply");
         if (n < 2 || !(tok_is(&t[1], "contains") || tok_is(&t[1], "lacks")))
-            return perr(p, n >= 2 ? t[1].col : t[0].col + 5,
-                        "expected 'contains' or 'lacks' after 'reply'");
+            return perr(p, n >= 2 ? t[1].col : t[0].col + (unsigned)t[0].len,
+                        "expected 'contains' or 'lacks' after '%.*s'", (int)t[0].len, t[0].text);
         e->lacks = tok_is(&t[1], "lacks");
         if (n < 3 || t[2].kind != TOK_STRING || t[2].str[0] == 0)
             return perr(p, n >= 3 ? t[2].col : t[1].col + (unsigned)t[1].len,
