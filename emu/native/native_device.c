@@ -370,7 +370,7 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
     pc.console_user = c;
     pc.on_restart = child_restart;
     pc.hang_after_ms = c->cfg->hang_virtual_ms ? c->cfg->hang_virtual_ms : 600000u;
-    if (c->cfg->net)
+    if (c->cfg->net && !c->cfg->net->virtual_watchdog)
         pc.hang_after_ms = 0; /* a networked app waits for people, not for virtual time */
     pc.on_hang = child_hang;
     pc.hang_user = c;

@@ -44,6 +44,9 @@ typedef struct hdev_net {
     const struct netfault_cfg *faults; /* netfault.h; NULL: a clean link */
     const char *update_url; /* the HTTP update client asks it at every boot (NULL: off) */
     bool update_fs;         /* the HTTP update client asks for the filesystem (mode spiffs) */
+    /* Keep the virtual watchdog (hang_virtual_ms) on: a scenario's short networked run, where
+     * an app that hangs must end as a hang (a person's `otasim device` runs for hours). */
+    bool virtual_watchdog;
 } hdev_net_t;
 
 typedef struct hdev_config {
