@@ -347,7 +347,10 @@ static void run_web(peer_t *p)
     if (n == 0)
         snprintf(p->reply, sizeof(p->reply), "(no answer from the web server)");
     p->ok = !strncmp(p->reply, "HTTP/1.1 200", 12) && strstr(p->reply, "Update Success");
-    p->idle = n > 0; /* the server answers once the update has ended either way */
+    /* The server answers once the update has ended either way, or, when the connection was
+     * cut, the device says it ended the upload unfinished (native_net.c). */
+    static const char *const end[] = {"net: update ended unfinished", NULL};
+    p->idle = n > 0 || wait_console(p, 0, end, END_WAIT_MS);
 }
 
 static void run_http(peer_t *p)

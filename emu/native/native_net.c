@@ -137,6 +137,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         }
     }
     while (ok) {
+        bool was_running = updater_is_running(up);
         netsim_poll(n, 5);
         uint32_t now = wall_ms();
         if (hu && httpupdate_lwip_poll(hu, now)) {
@@ -190,6 +191,16 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                     break;
                 }
             }
+        }
+        /* A web upload cut short (reset, idle timeout) ends without a response: say so, as
+         * espota and httpupdate say how their updates ended. */
+        if (web && was_running && !updater_is_running(up) && !webupdate_lwip_reboot_due(web)) {
+            char es[160] = "";
+            if (updater_get_error(up))
+                updater_format_error(up, es, sizeof(es));
+            snprintf(line, sizeof(line), "net: update ended unfinished%s%s", es[0] ? ": " : "\n",
+                     es);
+            say(line);
         }
         if (mg)
             mdns_lwip_poll(mg, now);
