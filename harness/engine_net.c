@@ -170,6 +170,7 @@ static bool spawn_upload(peer_t *p, child_t *c, bool second)
     close(fds[1]);
     if (rc) {
         close(fds[0]);
+        errno = rc;
         return false;
     }
     c->out = fds[0];
@@ -438,6 +439,8 @@ static update_server_t *start_server(engine_t *e, const bstate_t *s, const scn_n
     /* The device's MAC (native_net.c's default) or, for 404, another one. */
     const char *mac = nt->reply == SCN_REPLY_404 ? "02:00:00:00:00:99" : "02:00:00:00:00:01";
     unsigned want = nt->reply == SCN_REPLY_304 ? s->cur_version : nt->update.image.version;
+    /* The server compares the fs entry's version with the one the client sends, the app's:
+     * any other version is an update. */
     if (nt->update.fs)
         want = nt->reply == SCN_REPLY_304 ? s->cur_version : s->cur_version + 1;
     char text[400];

@@ -213,7 +213,11 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
      * let the last segments (espota's final OK, a FIN) leave before the process goes. */
     if (web)
         webupdate_lwip_stop(web);
-    for (int i = 0; i < 20; i++)
+    /* At least 20 turns and 20 ms, plus a round trip of the link's latency fault: a delayed
+     * final OK is still in the fault queue (a loaded host stretches the turns too). */
+    uint32_t drain_ms = 20u + (nc->faults ? 2u * (nc->faults->latency_us / 1000u) : 0u);
+    uint32_t t0 = wall_ms();
+    for (int i = 0; i < 20 || wall_ms() - t0 < drain_ms; i++)
         netsim_poll(n, 1);
     httpupdate_lwip_free(hu);
     if (eg)
