@@ -139,7 +139,7 @@ static bool spawn_upload(peer_t *p, child_t *c, bool second)
     argv[a++] = "-p";
     argv[a++] = port;
     argv[a++] = "-t"; /* the simulated device answers within milliseconds */
-    argv[a++] = "2";
+    argv[a++] = second ? "1" : "2";
     argv[a++] = "-f";
     argv[a++] = p->file;
     if (auth[0]) {
