@@ -22,6 +22,7 @@ static void usage_bench(FILE *out)
     fprintf(out,
             "usage: otasim bench sweep [options]\n"
             "       otasim bench primitives [options]   (see otasim bench primitives --help)\n"
+            "       otasim bench gzstage [options]      (see otasim bench gzstage --help)\n"
             "       otasim bench flash [--size B] [--seed N] [--baud B]   (otasim flash into\n"
             "                            otasim romloader, line rate honoured)\n"
             "Sweeps a generated sketch update (layout 4m, safe mode) with a power cut before\n"
@@ -236,6 +237,8 @@ int cmd_bench(int argc, char **argv)
         return bench_sweep(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "primitives"))
         return cmd_bench_primitives(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "gzstage"))
+        return cmd_bench_gzstage(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "flash"))
         return cmd_bench_flash(argc - 1, argv + 1);
     fprintf(stderr,

@@ -19,6 +19,7 @@
 #include "himages.h"
 #include "native_device.h"
 #include "netsim.h"
+#include "valve_app.h"
 
 static const char usage[] =
     "usage: otasim device --app NAME --layout LAYOUT --flash FILE [options]\n"
@@ -28,7 +29,7 @@ static const char usage[] =
     "and espota responder; its console is printed as it runs. FILE holds its flash across runs\n"
     "(created with the bootloader and APP v1 when missing, saved on exit).\n"
     "\n"
-    "  --app NAME        the app (basic)\n"
+    "  --app NAME        the app (basic, or valve: the garden valve, firmware/apps/valve)\n"
     "  --layout LAYOUT   flash layout (e.g. 4m2m)\n"
     "  --flash FILE      the device's flash image\n"
     "  --boot MODE       bootloader of a new FILE: safe (default) or eboot\n"
@@ -215,8 +216,8 @@ int cmd_device(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (strcmp(app, "basic") != 0) {
-        fprintf(stderr, "otasim device: unknown app '%s' (networked apps: basic)\n", app);
+    if (strcmp(app, "basic") != 0 && valve_variant_by_name(app) < 0) {
+        fprintf(stderr, "otasim device: unknown app '%s' (networked apps: basic, valve)\n", app);
         return 2;
     }
     hdev_config_t cfg = {.seed = seed, .net = &net, .max_boots = 1u << 30}; /* updates reboot */

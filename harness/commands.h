@@ -14,6 +14,7 @@ typedef struct otasim_command {
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);            /* cmd_bench.c: 'bench sweep' */
 int cmd_bench_primitives(int argc, char **argv); /* cmd_bench_primitives.c */
+int cmd_bench_gzstage(int argc, char **argv);    /* cmd_bench_gzstage.c */
 int cmd_run(int argc, char **argv);              /* cmd_run.c: scenarios */
 int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);

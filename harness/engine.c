@@ -89,6 +89,7 @@ void engine_note_run(bstate_t *s, const hdev_result_t *r)
     s->app_version = r->app_version;
     s->need_boot = false;
     s->boots += r->boots;
+    s->outputs = r->outputs;
     bstate_console(s, r->console ? r->console : "", r->console_len);
 }
 
@@ -291,6 +292,7 @@ void engine_note_job(bstate_t *s, const hdev_result_t *res)
     s->tx.job_known = res->job_taken;
     s->tx.job_ok = res->job_ok;
     s->tx.job_error = res->job_error;
+    s->upd_outputs = res->outputs; /* expect valve closed-before-erase */
 }
 
 static int step_update(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recording_t *rec,
@@ -464,6 +466,9 @@ static void step_expect(engine_t *e, bstate_t *s, const scn_step_t *st)
     case SCN_EXP_WRITES:
     case SCN_EXP_IDLE:
         engine_net_expect(e, s, st);
+        break;
+    case SCN_EXP_VALVE:
+        engine_expect_valve(s, st);
         break;
     case SCN_EXP_FLASH_MODE: {
         uint8_t b = 0xFF;

@@ -42,7 +42,9 @@ typedef struct bstate {
     size_t console_len;
     unsigned failures;
     char first_failure[400];
-    uint64_t boots; /* device boots noted by engine_note_run */
+    uint64_t boots;             /* device boots noted by engine_note_run */
+    hdev_outputs_t outputs;     /* the app's outputs in the last run */
+    hdev_outputs_t upd_outputs; /* ... in the last update step's run */
     /* The last net step (engine_net.c). */
     bool net_ran, net_ok, net_idle, second_ran, second_ok;
     uint32_t net_writes; /* flash programs + erases by the app during it */
@@ -98,6 +100,9 @@ outcome_t engine_classify(engine_t *e, const bstate_t *s);
 void engine_note_run(bstate_t *s, const hdev_result_t *r);
 
 int sweep_run(engine_t *e, engine_report_t *rep);
+
+/* expect valve ... (expect_valve.c). */
+void engine_expect_valve(bstate_t *s, const scn_step_t *st);
 
 /* --target qemu: 0 when the scenario can run under QEMU, else 1 with the reason in why
  * (target_qemu.c). */

@@ -124,7 +124,7 @@ int replay_gdb_script(const replay_id_t *id, char *buf, size_t size)
                     "commands\n"
                     "  silent\n"
                     "  set follow-fork-mode child\n"
-                    "  break hdev_gdb_op if boot_op == %u\n"
+                    "  break hdev_gdb_op if (unsigned int)hdev_gdb_last_op == %u\n"
                     "  continue\n"
                     "end\n"
                     "echo otasim: running to flash op %u of the recovery boot "

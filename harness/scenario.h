@@ -170,6 +170,7 @@ typedef enum {
     SCN_EXP_ERROR,      /* the Updater's error code of the last update */
     SCN_EXP_FLASH_MODE, /* header byte 2 at flash 0 */
     SCN_EXP_SWEEP,      /* the sweep's count of branches with an outcome (>=, <=, =) */
+    SCN_EXP_VALVE,      /* the valve app's output: valve=open|closed, valve closed-before-erase */
     /* Of the last net step: */
     SCN_EXP_UPLOAD, /* the uploader's (or client's) result: ok / failed */
     SCN_EXP_SECOND, /* the second uploader's result (invite=twice) */
@@ -206,7 +207,16 @@ typedef struct scn_expect {
     bool upload_ok;          /* UPLOAD, SECOND */
     bool second;             /* REPLY: the second uploader's (second-reply) */
     uint32_t max_writes;     /* WRITES */
+    uint8_t valve;           /* VALVE: an scn_valve_t */
 } scn_expect_t;
+
+/* expect valve ...: the garden-valve app's output (firmware/apps/valve). */
+typedef enum {
+    SCN_VALVE_CLOSED = 0,       /* closed when the last run ended */
+    SCN_VALVE_OPEN = 1,         /* open when the last run ended */
+    SCN_VALVE_BEFORE_ERASE = 2, /* the last update: open before, closed at its first erase,
+                                   no flash operation while open */
+} scn_valve_t;
 
 typedef struct scn_step {
     scn_verb_t verb;

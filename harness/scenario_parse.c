@@ -598,6 +598,29 @@ static const unsigned region_bits[] = {SCN_REG_EEPROM, SCN_REG_RFCAL,   SCN_REG_
     "boots, app=NAME@V, outcome in {...}, outcome=NAME, fs=all-old|all-new, unchanged=..., "       \
     "erases<=N, console contains|lacks \"...\", error=N|none, flash-mode=... or sweep OUTCOME>=N"
 
+/* expect valve=open|closed | expect valve closed-before-erase (the garden-valve app). */
+static bool parse_expect_valve(parser_t *p, const scn_tok_t *t, size_t n, scn_expect_t *e,
+                               size_t *used)
+{
+    kv_t kv;
+    e->kind = SCN_EXP_VALVE;
+    if (split_kv(&t[0], &kv)) {
+        static const char *const st[] = {"closed", "open", NULL};
+        int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "a valve state", st);
+        if (c < 0)
+            return false;
+        e->valve = (uint8_t)c;
+        *used = 1;
+        return true;
+    }
+    if (n < 2 || !tok_is(&t[1], "closed-before-erase"))
+        return perr(p, n >= 2 ? t[1].col : t[0].col + 5,
+                    "expected 'closed-before-erase' after 'valve' (or valve=open|closed)");
+    e->valve = SCN_VALVE_BEFORE_ERASE;
+    *used = 2;
+    return true;
+}
+
 static bool parse_expect_plain(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
 {
     scn_expect_t *e = &st->u.expect;
@@ -676,6 +699,10 @@ static bool parse_expect_plain(parser_t *p, const scn_tok_t *t, size_t n, scn_st
                 return false;
             used = 2;
         }
+    } else if (tok_is(&t[0], "valve") ||
+               (split_kv(&t[0], &kv) && span_is(kv.key, kv.klen, "valve"))) {
+        if (!parse_expect_valve(p, t, n, e, &used))
+            return false;
     } else if (split_kv(&t[0], &kv)) {
         if (span_is(kv.key, kv.klen, "app")) {
             e->kind = SCN_EXP_APP;
@@ -1068,7 +1095,9 @@ static bool check_order(parser_t *p)
         case SCN_EXPECT:
             if (!flashed)
                 return perr(p, st->col, "expected a 'flash' line before 'expect'");
-            if ((st->u.expect.kind == SCN_EXP_OUTCOME || st->u.expect.kind == SCN_EXP_ERROR) &&
+            if ((st->u.expect.kind == SCN_EXP_OUTCOME || st->u.expect.kind == SCN_EXP_ERROR ||
+                 (st->u.expect.kind == SCN_EXP_VALVE &&
+                  st->u.expect.valve == SCN_VALVE_BEFORE_ERASE)) &&
                 last_update < 0)
                 return perr(p, st->col, "expected an 'update' line before this expectation");
             if (st->u.expect.kind >= SCN_EXP_UPLOAD && last_net < 0)

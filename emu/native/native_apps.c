@@ -6,6 +6,9 @@
  * available at once, as a full UART buffer), and the device config holds its build options
  * (layout, signing key, ATOMIC_FS_UPDATE).
  *
+ * "valve" is the garden-valve app (firmware/apps/valve) on the same port, and "valve-late",
+ * "valve-never", "valve-reopen" its broken variants (the negative controls of its checks).
+ *
  * "spin" is a broken app for the harness's own tests: it hangs in its set-up (waits forever
  * for a peripheral that never answers, polling the clock), so the virtual watchdog must
  * report the boot as a hang (native_port.h) in virtual time. */
@@ -152,13 +155,14 @@ static bool nb_serve(void *ctx, updater_t *up, const flash_layout_t *layout)
     return hdev_net_serve(nb->c, up, layout);
 }
 
-static void basic_main(uint32_t version)
+/* The basic app, or the valve app on top of it (variant >= 0, valve_app.h). */
+static void basic_main(const char *name, uint32_t version, int variant)
 {
     static native_basic_t nb;
     hdev_child_t *c = hdev_current_child;
     memset(&nb, 0, sizeof(nb));
     nb.c = c;
-    basic_port_t port = {.name = "basic",
+    basic_port_t port = {.name = name,
                          .version = version,
                          .layout = &c->cfg->layout,
                          .atomic_fs = c->cfg->atomic_fs,
@@ -167,7 +171,10 @@ static void basic_main(uint32_t version)
                          .next_offer = nb_next_offer,
                          .report = nb_report,
                          .serve = c->cfg->net ? nb_serve : NULL};
-    basic_app_run(&port);
+    if (variant >= 0)
+        valve_app_run(&port, (valve_variant_t)variant, &c->app_hooks);
+    else
+        basic_app_run(&port);
     /* hal_restart() returned: the port's hook ends the boot on a restart, so here the app
      * simply has nothing (more) to do. */
     hdev_child_finish(nb.c->end.job_ok && nb.c->job && !nb.c->job->no_restart ? CHILD_RESTART
@@ -189,8 +196,9 @@ bool hdev_app_run(const char *name, uint32_t version)
 {
     if (strcmp(name, "spin") == 0)
         spin_main(version);
-    if (strcmp(name, "basic") != 0)
+    int valve = valve_variant_by_name(name);
+    if (strcmp(name, "basic") != 0 && valve < 0)
         return false;
-    basic_main(version);
+    basic_main(name, version, valve);
     return true;
 }

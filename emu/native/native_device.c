@@ -50,6 +50,15 @@ __attribute__((noinline)) void hdev_gdb_op(uint32_t boot_op, uint32_t addr)
     hdev_gdb_last_op = boot_op + (addr & 0);
 }
 
+/* The op number is stored in the global before the call so that the breakpoint's condition
+ * can test it in a build without debug information (a release build: gdb cannot name the
+ * argument there). */
+static void gdb_op(uint32_t boot_op, uint32_t addr)
+{
+    hdev_gdb_last_op = boot_op;
+    hdev_gdb_op(boot_op, addr);
+}
+
 void hdev_debug_next_run(hdev_t *d)
 {
     d->debug_next = true;
@@ -258,7 +267,7 @@ static hdev_rec_kind_t rec_kind(flashsim_op_kind_t k)
 /* Starts a new pending record for op `op` (flushing the previous one). */
 static void child_begin_op(hdev_child_t *c, uint32_t op, flashsim_op_kind_t kind, uint32_t addr)
 {
-    hdev_gdb_op(op - c->op0, addr);
+    gdb_op(op - c->op0, addr);
     child_flush_op(c);
     child_check_rtc(c); /* RTC changes made before this op come first */
     c->pending = true;
@@ -309,6 +318,7 @@ _Noreturn void hdev_child_finish(child_how_t how)
 {
     hdev_child_t *c = hdev_current_child;
     c->end.how = how;
+    hdev_outputs_finish(c);
     c->end.console_len = (uint32_t)c->console_len;
     if (c->resident)
         longjmp(*c->resident, 1); /* back into resident_boot(), which undoes the globals */
@@ -374,6 +384,7 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
         pc.hang_after_ms = 0; /* a networked app waits for people, not for virtual time */
     pc.on_hang = child_hang;
     pc.hang_user = c;
+    hdev_outputs_attach(c, &pc);
     native_port_attach(c->fs, &pc);
     c->end.boot_result = boot_main(mode);
     hdev_child_finish(CHILD_RETURNED);
@@ -464,7 +475,7 @@ static bool rom_check(hdev_t *d, boot_mode_t *mode)
     if (!strcmp(desc.name, BOOT_DESC_NAME_EBOOT))
         *mode = BOOT_MODE_EBOOT;
     else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE) || !strcmp(desc.name, BOOT_DESC_NAME_SAFE_RAW))
-        *mode = BOOT_MODE_SAFE; /* raw: the app's Updater refuses gzip, so none reaches it */
+        *mode = BOOT_MODE_SAFE; /* raw: the app's Updater stages gzip uploads inflated */
     else
         return false;
     return true;
@@ -598,6 +609,7 @@ static bool boot_end(hdev_t *d, const child_end_t *e, hdev_result_t *out,
                      const hdev_job_t **pending_job)
 {
     child_end_t end = *e;
+    hdev_outputs_merge(&out->outputs, &end.outputs, out->boots ? out->boots - 1 : 0);
     if (end.how == CHILD_HANG) {
         out->end = HDEV_END_HANG;
         out->hang_kind = "virtual-time";

@@ -136,6 +136,32 @@ typedef struct hdev_recording {
 
 void hdev_recording_free(hdev_recording_t *r);
 
+/* The app's outputs (hal_output_set(): a valve, a relay) placed in the flash operation sequence
+ * (native_outputs.c). Every output is off at each boot's start (a reset), and at a power cut.
+ * "op" counts the boot's flash program/erase HAL calls before the event. */
+#define HDEV_OUTPUT_EVENTS 32
+typedef struct hdev_output_event {
+    uint32_t boot; /* in the run, from 0 */
+    uint32_t op;
+    uint8_t pin, on, in_app, pad;
+} hdev_output_event_t;
+
+typedef struct hdev_outputs {
+    hdev_output_event_t ev[HDEV_OUTPUT_EVENTS]; /* the first changes */
+    uint32_t nev, nlost;                        /* kept, and not kept (more than the array) */
+    uint32_t state;                             /* levels (bit per pin) at the end */
+    uint32_t ops;                               /* flash program/erase calls */
+    uint32_t app_erases;                        /* erases made while an app ran */
+    /* The first erase made by an app (the start of an update's staging): its boot and op,
+     * the levels then, and the pins that were on at some time in that boot before it. */
+    bool app_erase;
+    uint32_t app_erase_boot, app_erase_op, state_at_app_erase, on_before_app_erase;
+    /* Flash program/erase calls made while some output was on (an actuator running during a
+     * flash operation), and the first one. */
+    uint32_t ops_on, first_on_boot, first_on_op, first_on_pins;
+    uint32_t ever_on; /* pins on at some time */
+} hdev_outputs_t;
+
 typedef struct hdev_result {
     hdev_end_t end;
     unsigned boots;
@@ -151,6 +177,7 @@ typedef struct hdev_result {
     uint64_t hang_virtual_us; /* "virtual-time": the boot's virtual time when it was stopped */
     char *console;            /* malloc'd, every boot of the run, NUL-terminated */
     size_t console_len;
+    hdev_outputs_t outputs; /* the run's (native boots; other targets report none) */
 } hdev_result_t;
 
 void hdev_result_free(hdev_result_t *r);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "native_device.h"
+#include "valve_app.h"
 
 /* How a boot ended, as the child reports it. */
 typedef enum {
@@ -26,6 +27,7 @@ typedef struct child_end {
     char job_msg[200];
     uint32_t console_len;
     uint64_t hang_virtual_us; /* CHILD_HANG */
+    hdev_outputs_t outputs;   /* this boot's (boot numbers 0) */
 } child_end_t;
 
 /* The child's context: set up by the parent right before fork(). */
@@ -50,6 +52,9 @@ typedef struct hdev_child {
     size_t console_len, console_cap;
     child_end_t end;
     jmp_buf *resident; /* a resident boot (hdev_set_resident): where its end jumps to */
+    /* The app's hooks for the port's transports (the valve app's update-attempt hook: an
+     * espota invitation or a web upload that fails authentication); zero: none. */
+    valve_hooks_t app_hooks;
 } hdev_child_t;
 
 extern hdev_child_t *hdev_current_child;
@@ -60,6 +65,13 @@ _Noreturn void hdev_child_finish(child_how_t how);
 /* The built-in apps (native_apps.c). Returns false if `name` is not one. Does not return
  * when the app exists. */
 bool hdev_app_run(const char *name, uint32_t version);
+
+/* Outputs (native_outputs.c): hooks the boot's port config to the child's records; at the end
+ * of a boot the parent merges them into the run's. */
+struct native_port_config;
+void hdev_outputs_attach(hdev_child_t *c, struct native_port_config *pc);
+void hdev_outputs_finish(hdev_child_t *c);
+void hdev_outputs_merge(hdev_outputs_t *run, const hdev_outputs_t *boot, unsigned boot_no);
 
 /* The networked app's loop (native_net.c): returns true when the app should restart. */
 struct updater;

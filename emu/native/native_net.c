@@ -39,11 +39,24 @@ static bool stop_asked(int fd)
 }
 
 /* espota's last error callback (ota_error_t), -1: none. */
-static int ota_error = -1;
-static void on_ota_error(void *user, ota_error_t e)
+static int last_ota_error = -1;
+
+/* ArduinoOTA.onError: an attempt the responder refused (authentication) is still an update
+ * attempt for the app (valve_app.h); errors after begin() reach the app through the Updater. */
+static void ota_error(void *user, ota_error_t e)
 {
-    (void)user;
-    ota_error = (int)e;
+    hdev_child_t *c = user;
+    last_ota_error = (int)e;
+    if (e == OTA_AUTH_ERROR && c->app_hooks.attempt)
+        c->app_hooks.attempt(c->app_hooks.user);
+}
+
+/* The web server refused an upload's credentials: the same kind of attempt. */
+static void web_refused(void *user)
+{
+    hdev_child_t *c = user;
+    if (c->app_hooks.attempt)
+        c->app_hooks.attempt(c->app_hooks.user);
 }
 
 bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *layout)
@@ -60,7 +73,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     char line[400];
     bool ok = true, restart = false;
     int wire_error = 0; /* an error the transport reported that the Updater no longer holds */
-    ota_error = -1;
+    last_ota_error = -1;
     static webupdate_config_t wcfg;
     webupdate_lwip_t *web = NULL;
     if (nc->web_port) {
@@ -69,7 +82,9 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                                     .auth = {auth ? (nc->user ? nc->user : "admin") : NULL,
                                              auth ? nc->password : NULL, "Login Required"},
                                     .updater = up,
-                                    .layout = layout};
+                                    .layout = layout,
+                                    .on_refused = web_refused,
+                                    .user = c};
         web = webupdate_lwip_start(&wcfg, 80);
         ok = web && netsim_forward(n, false, nc->web_port, 80);
         snprintf(line, sizeof(line), "net: web update server http://127.0.0.1:%u/update%s\n",
@@ -84,7 +99,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         ec.password = nc->password;
         ec.updater = up;
         ec.layout = layout;
-        ec.callbacks.on_error = on_ota_error;
+        ec.callbacks = (espota_callbacks_t){.on_error = ota_error, .user = c};
         espota_init(&ota, &ec);
         eg = espota_lwip_start(&ota, ESPOTA_PORT);
         ok = eg && netsim_forward(n, true, nc->ota_port, ESPOTA_PORT);
@@ -178,7 +193,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
                     updater_format_error(up, es, sizeof(es));
                     /* The receive timeout clears the Updater's error: the device told the
                      * uploader "ERROR[6]: Stream Read Timeout" (espota.c). */
-                    if (ota_error == OTA_RECEIVE_ERROR && !updater_get_error(up)) {
+                    if (last_ota_error == OTA_RECEIVE_ERROR && !updater_get_error(up)) {
                         snprintf(es, sizeof(es), "ERROR[6]: Stream Read Timeout\n");
                         wire_error = 6;
                     }

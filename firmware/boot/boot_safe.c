@@ -62,7 +62,7 @@ static int compare_sector(uint32_t addr)
 /* BOOT_SAFE_GZIP=0 builds safe mode without the inflater (the 4 KiB ESP8266 sector has no
  * room for both, BENCHMARKS.md): a gzip stage is then refused before anything is written
  * (SAFE_BAD_GZIP, the old app boots), and the boot descriptor says so (BOOT_DESC_NAME_SAFE_RAW)
- * so that the Updater refuses a gzip upload up front. */
+ * so that the Updater inflates a gzip upload itself and stages it raw (inflate_to_stage). */
 #ifndef BOOT_SAFE_GZIP
 #define BOOT_SAFE_GZIP 1
 #endif

@@ -135,7 +135,8 @@ void app_desc_encode(const app_desc_t *desc, uint8_t raw[sizeof(app_desc_t)]);
 #define BOOT_DESC_NAME_EBOOT "eboot"
 #define BOOT_DESC_NAME_SAFE "safeboot"
 /* Safe mode built without the inflater (BOOT_SAFE_GZIP=0: the ESP8266's 4 KiB sector has room
- * for the journal or the inflater, not both): raw images only; the Updater refuses gzip. */
+ * for the journal or the inflater, not both): raw images only; the Updater inflates gzip
+ * uploads into the stage itself (updater.h, inflate_to_stage). */
 #define BOOT_DESC_NAME_SAFE_RAW "safeboot-raw"
 bool image_find_boot_desc(const reader_t *r, uint32_t base, uint32_t limit, app_desc_t *out);
 

@@ -24,6 +24,7 @@ void updater_reset(updater_t *u, bool callback)
     u->current_address = 0;
     u->size = 0;
     u->command = U_FLASH;
+    memset(&u->gz, 0, sizeof(u->gz));
     if (callback && u->cfg.callbacks.on_end != NULL) {
         u->cfg.callbacks.on_end(u->cfg.callbacks.user);
     }
@@ -54,7 +55,7 @@ static bool ranges_overlap(uint32_t a, uint32_t a_len, uint32_t b, uint32_t b_le
 /* Fix: a boot command left by an earlier end() (no reboot since) would make the bootloader copy
  * whatever this update leaves in the stage, half-written if it is interrupted. Cancel it when
  * this update is about to overwrite its source or its destination. */
-static bool cancel_conflicting_boot_cmd(uint32_t start, uint32_t len)
+bool updater_cancel_conflicting_cmd(uint32_t start, uint32_t len)
 {
     boot_cmd_t cmd;
     bool valid;
@@ -72,7 +73,7 @@ static bool cancel_conflicting_boot_cmd(uint32_t start, uint32_t len)
     return true;
 }
 
-static uint32_t current_sketch_size(const updater_t *u)
+uint32_t updater_sketch_size(const updater_t *u)
 {
     uint32_t size;
     if (esp_sketch_size(&size)) {
@@ -128,7 +129,7 @@ bool updater_begin(updater_t *u, uint32_t size, int command)
     u->sig_len_read = 0;
 
     uint32_t start;
-    int rc = layout_stage_address(u->cfg.layout, command, size, current_sketch_size(u),
+    int rc = layout_stage_address(u->cfg.layout, command, size, updater_sketch_size(u),
                                   u->cfg.atomic_fs_update, &start);
     if (rc != 0) {
         updater_fail(u, (update_error_t)rc, UPDATER_DETAIL_NONE);
@@ -146,7 +147,7 @@ bool updater_begin(updater_t *u, uint32_t size, int command)
         return false;
     }
 
-    if (!cancel_conflicting_boot_cmd(start, layout_roundup_sector(size))) {
+    if (!updater_cancel_conflicting_cmd(start, layout_roundup_sector(size))) {
         updater_fail(u, UPDATE_ERROR_WRITE, UPDATER_DETAIL_BOOT_CMD);
         return false;
     }
@@ -235,6 +236,14 @@ uint32_t updater_write(updater_t *u, const uint8_t *data, uint32_t len)
     if (updater_has_error(u) || !updater_is_running(u)) {
         return 0;
     }
+    if (u->gz.active) {
+        /* writeStream() inflated the whole upload: nothing more may come (as past the
+         * declared size, #4674). */
+        if (len > 0) {
+            updater_fail(u, UPDATE_ERROR_SPACE, UPDATER_DETAIL_NONE);
+        }
+        return 0;
+    }
     if (len > updater_remaining(u) - u->buffer_len) {
         /* Writes past the declared size are refused (#4674). */
         updater_fail(u, UPDATE_ERROR_SPACE, UPDATER_DETAIL_NONE);
@@ -271,6 +280,9 @@ uint32_t updater_write_available(updater_t *u, const update_stream_t *s)
     uint32_t written = 0;
     if (updater_has_error(u) || !updater_is_running(u)) {
         return 0;
+    }
+    if (u->gz.active) {
+        return 0; /* the whole upload has been read */
     }
     uint32_t available = s->available(s->ctx);
     while (available > 0) {
@@ -311,12 +323,18 @@ uint32_t updater_write_stream(updater_t *u, const update_stream_t *s, uint32_t t
     if (updater_has_error(u) || !updater_is_running(u)) {
         return 0;
     }
+    if (u->gz.active) {
+        return 0; /* the whole upload has been read */
+    }
     /* _verifyHeader(peek()): U_FLASH must start 0xE9 (image) or 0x1F (gzip). */
     int first = update_stream_timed_peek(s);
     if (u->command == U_FLASH && first != IMAGE_MAGIC && first != IMAGE_GZIP_MAGIC0) {
         u->current_address = u->start_address + u->size;
         updater_fail(u, UPDATE_ERROR_MAGIC_BYTE, UPDATER_DETAIL_NONE);
         return 0;
+    }
+    if (u->command == U_FLASH && first == IMAGE_GZIP_MAGIC0 && u->cfg.inflate_to_stage) {
+        return updater_gzstage_stream(u, s, timeout_ms);
     }
     if (u->cfg.callbacks.on_progress != NULL) {
         u->cfg.callbacks.on_progress(u->cfg.callbacks.user, 0, u->size);
@@ -356,7 +374,7 @@ uint32_t updater_write_stream(updater_t *u, const update_stream_t *s, uint32_t t
     return written;
 }
 
-static bool write_boot_command(updater_t *u)
+bool updater_write_boot_command(updater_t *u)
 {
     boot_cmd_t cmd;
     if (u->command == U_FLASH) {
@@ -389,6 +407,9 @@ bool updater_end(updater_t *u, bool even_if_remaining)
         updater_reset(u, true);
         return false;
     }
+    if (u->gz.active) {
+        return updater_gzstage_end(u, even_if_remaining);
+    }
     /* Fix: bytes still in the buffer are data too (the original looks only at progress(), so
      * end(true) of an update smaller than one buffer failed with NO_DATA). */
     if (updater_progress(u) + u->buffer_len == 0) {
@@ -410,7 +431,7 @@ bool updater_end(updater_t *u, bool even_if_remaining)
     if (!updater_verify_payload(u) || !updater_verify_end(u)) {
         return false;
     }
-    if (!write_boot_command(u)) {
+    if (!updater_write_boot_command(u)) {
         return false;
     }
     updater_reset(u, true);
@@ -446,6 +467,9 @@ bool updater_is_running(const updater_t *u)
 
 bool updater_is_finished(const updater_t *u)
 {
+    if (u->gz.active) {
+        return u->gz.received == u->size;
+    }
     return u->current_address == u->start_address + u->size;
 }
 
@@ -456,6 +480,9 @@ uint32_t updater_size(const updater_t *u)
 
 uint32_t updater_progress(const updater_t *u)
 {
+    if (u->gz.active) {
+        return u->gz.received; /* the stage holds decompressed bytes: count the upload's */
+    }
     return u->current_address - u->start_address;
 }
 

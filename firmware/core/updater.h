@@ -14,6 +14,10 @@
  *     bootloader reads ISIZE, #7570), the decompressed header must pass the magic and flash
  *     size checks, and the decompressed output must neither outgrow its destination nor
  *     overwrite compressed input the bootloader has not read yet (spec §3.4 step 4).
+ *   - inflate_to_stage (a bootloader without an inflater, "safeboot-raw"): the Updater inflates
+ *     a gzip upload itself and stages the decompressed image for a raw copy; writeStream()
+ *     inflates as the bytes arrive and hashes them as received (updater_gzstage.c); write()
+ *     stages them compressed and end() inflates them (updater_gzstage_flash.c).
  *   - begin() cancels a pending boot command whose source or destination it is about to
  *     overwrite, so a bootloader never copies a half-written stage; the boot command is
  *     written last, after every check, and read back.
@@ -93,8 +97,14 @@ typedef struct updater_config {
     bool legacy_signature;  /* also accept the legacy format (raw digest, cores <= 2.5.2) */
     bool check_image;       /* U_FLASH raw images: validate the whole pair (error 17) */
     /* Scratch for inflating a gzip image once before accepting it. Required for gzip images:
-     * without it they are refused with error 17. May be shared (used only inside end()). */
+     * without it they are refused with error 17. May be shared (used only inside end(), and
+     * with inflate_to_stage inside writeStream()). */
     inflate_state_t *inflate_work;
+    /* The bootloader cannot inflate (safe mode without the inflater, "safeboot-raw"):
+     * a U_FLASH gzip upload is inflated by the Updater and staged decompressed (needs
+     * inflate_work): writeStream() as it arrives, write() at end(); a gzip U_FS image is
+     * refused with error 17 (the bootloader would copy it compressed). */
+    bool inflate_to_stage;
     /* The device runs the safe bootloader (image_find_boot_desc() says "safeboot"): end() also
      * records the pending update in the flash journal (journal.h), before the RTC command. */
     bool safe_journal;
@@ -115,6 +125,8 @@ typedef enum updater_detail {
     UPDATER_DETAIL_SIG_INVALID,       /* RSA verification failed */
     UPDATER_DETAIL_PREMATURE_END,     /* end() before the declared size arrived */
     UPDATER_DETAIL_BOOT_CMD,          /* the boot command could not be written/read back */
+    UPDATER_DETAIL_GZIP_NO_INFLATER,  /* inflate_to_stage: a gzip U_FS image, which the
+                                         bootloader cannot inflate */
 } updater_detail_t;
 
 /* The caller owns this (it is about 4.3 KiB); no globals, no allocation. */
@@ -137,6 +149,22 @@ typedef struct updater {
     bool mode_patched; /* byte 2 of the stage was rewritten; mode_original is what was sent */
     uint8_t mode_original;
     uint32_t sig_len_read; /* the signature length field read at the last signed end() */
+    /* inflate_to_stage: a gzip upload being inflated into the stage by writeStream(). The
+     * stage then holds decompressed bytes, so the hashes cover the bytes as received. */
+    struct updater_gzstage {
+        bool active;     /* writeStream() took the upload this way; end() checks it */
+        bool streamed;   /* writeStream() has returned: every check below is final */
+        bool too_big;    /* the output outgrew the free space (stopped there) */
+        uint8_t head[2]; /* the first two upload bytes (gzip: 1F 8B) */
+        int32_t inflate_rc;
+        uint32_t received; /* upload bytes read from the stream */
+        uint32_t in_cap;   /* of them the gzip member may take (the rest: signature trailer) */
+        uint32_t trailer_len;
+        uint32_t total_in;  /* member bytes the inflater consumed */
+        uint32_t out_len;   /* decompressed bytes staged */
+        uint32_t room;      /* free space from the stage start to the filesystem */
+        uint8_t sha256[32]; /* signed: SHA-256 of the received payload */
+    } gz;
     _Alignas(4) uint8_t buffer[UPDATER_BUFFER_SIZE];
 } updater_t;
 

@@ -34,7 +34,7 @@ static char lower(char c)
 }
 
 /* strcasecmp() of the target against our lowercase hex. */
-static bool md5_matches(const char *target, const uint8_t digest[MD5_DIGEST_LEN])
+bool updater_md5_matches(const char *target, const uint8_t digest[MD5_DIGEST_LEN])
 {
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < MD5_DIGEST_LEN; i++) {
@@ -93,7 +93,7 @@ bool updater_verify_payload(updater_t *u)
         updater_fail(u, UPDATE_ERROR_READ, UPDATER_DETAIL_NONE);
         return false;
     }
-    if (u->has_target_md5 && !md5_matches(u->target_md5, u->md5)) {
+    if (u->has_target_md5 && !updater_md5_matches(u->target_md5, u->md5)) {
         updater_fail(u, UPDATE_ERROR_MD5, UPDATER_DETAIL_NONE);
         return false;
     }
@@ -160,6 +160,10 @@ static bool gzip_fail(updater_t *u, updater_detail_t detail)
 static bool verify_gzip(updater_t *u, uint32_t dst, uint32_t dst_room)
 {
     inflate_state_t *st = u->cfg.inflate_work;
+    if (u->cfg.inflate_to_stage) {
+        /* The bootloader would copy the compressed bytes as they are. */
+        return gzip_fail(u, UPDATER_DETAIL_GZIP_NO_INFLATER);
+    }
     if (st == NULL) {
         return gzip_fail(u, UPDATER_DETAIL_GZIP_NO_WORK_AREA);
     }
@@ -222,7 +226,9 @@ bool updater_verify_end(updater_t *u)
             return false;
         }
         if (is_gzip(hdr)) {
-            return verify_gzip(u, 0, u->cfg.layout->fs_start);
+            /* No inflater in the bootloader: inflate the compressed stage into a raw one. */
+            return u->cfg.inflate_to_stage ? updater_gzstage_from_flash(u)
+                                           : verify_gzip(u, 0, u->cfg.layout->fs_start);
         }
         if (hdr[0] != IMAGE_MAGIC) {
             u->current_address = u->start_address;

@@ -59,4 +59,12 @@ void hal_random(void *buf, size_t len);
 /* Free heap in bytes (the Updater picks its buffer size from it). */
 uint32_t hal_free_heap(void);
 
+/* ---- Outputs (GPIO-like, push-pull): an app's actuators, e.g. a valve driver. Every output
+ * is off (low) after any reset, as an ESP8266 pin is an input at reset and the actuator's
+ * driver has a pull-down: hardware that must be safe across a restart wires "off" as safe.
+ * Pins 0..15; others are ignored. Simulators record each change with its place in the flash
+ * operation sequence. ---- */
+#define HAL_OUTPUT_PINS 16u
+void hal_output_set(uint32_t pin, bool on);
+
 #endif

@@ -248,6 +248,43 @@ Test(webupdate, auth_basic_and_digest_per_request)
     g_free(resp);
 }
 
+static unsigned refused;
+static void on_refused(void *user)
+{
+    cr_assert_eq(user, &refused);
+    refused++;
+}
+
+/* on_refused: a POST refused for its credentials is reported (an update attempt), a GET of
+ * the page without them is not (only a visit), an authenticated POST is not. */
+Test(webupdate, refused_upload_is_reported_page_visit_is_not)
+{
+    cfg.auth.user = "admin";
+    cfg.auth.pass = "s3cret";
+    cfg.on_refused = on_refused;
+    cfg.user = &refused;
+    refused = 0;
+    char *r = exchange_text("GET /update HTTP/1.1\r\n\r\n");
+    cr_assert(strstr(r, "401"), "%s", r);
+    cr_expect_eq(refused, 0, "a page visit counted as an attempt");
+    free(r);
+    size_t len, rl;
+    uint8_t *img = uu_small_pair(2, 0x40, 6, &len);
+    uint8_t *req = post("firmware", img, len, "Basic YWRtaW46d3Jvbmc=", &rl); /* admin:wrong */
+    r = exchange(req, rl);
+    cr_assert(strstr(r, "401"), "%s", r);
+    cr_expect_eq(refused, 1);
+    free(r);
+    free(req);
+    req = post("firmware", img, len, "Basic YWRtaW46czNjcmV0", &rl); /* admin:s3cret */
+    r = exchange(req, rl);
+    cr_assert(strstr(r, "200 OK"), "%s", r);
+    cr_expect_eq(refused, 1, "an authenticated upload counted as refused");
+    free(r);
+    free(req);
+    free(img);
+}
+
 Test(webupdate, unauthenticated_upload_writes_nothing)
 {
     cfg.auth.user = "admin";

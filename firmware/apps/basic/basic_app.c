@@ -21,7 +21,8 @@ static void say(const char *s)
 
 /* With the safe bootloader in sector 0 the app uses the safe layout and the journal (the
  * bootloader must find the pending update in flash, not only in RTC memory). *raw: it is the
- * safe bootloader built without the inflater (the ESP8266's), which cannot copy gzip images. */
+ * safe bootloader built without the inflater (the ESP8266's), which cannot copy gzip images:
+ * the Updater then inflates them itself (inflate_to_stage). */
 static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe, bool *raw)
 {
     reader_t r = flash_reader();
@@ -45,8 +46,9 @@ static const flash_layout_t *prepare_updater(const basic_port_t *port)
     memset(&cfg, 0, sizeof(cfg));
     cfg.layout = &layout;
     cfg.atomic_fs_update = port->atomic_fs;
-    /* No scratch: the Updater refuses gzip images (error 17) before any boot command. */
-    cfg.inflate_work = raw ? NULL : &inflate_work;
+    cfg.inflate_work = &inflate_work;
+    /* The bootloader cannot inflate: the Updater inflates a gzip upload into the stage. */
+    cfg.inflate_to_stage = raw;
     cfg.safe_journal = safe;
     if (port->configure)
         port->configure(port->ctx, &cfg);

@@ -2,6 +2,8 @@
  * steps: it is the Updater's integrity check, not a hot path, and .text is scarce. */
 #include "md5.h"
 
+#include "md_block.h"
+
 #include <string.h>
 
 /* K[i] = floor(abs(sin(i + 1)) * 2^32), RFC 1321 section 3.4. */
@@ -77,40 +79,12 @@ void md5_init(md5_ctx_t *ctx)
 
 void md5_update(md5_ctx_t *ctx, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    while (len > 0) {
-        size_t used = (size_t)(ctx->count & 63u);
-        size_t n = 64 - used;
-        if (n > len)
-            n = len;
-        if (used == 0 && len >= 64) {
-            md5_block(ctx->state, p); /* whole block straight from the caller's buffer */
-            n = 64;
-        } else {
-            memcpy(ctx->block + used, p, n);
-            if (used + n == 64)
-                md5_block(ctx->state, ctx->block);
-        }
-        ctx->count += n;
-        p += n;
-        len -= n;
-    }
+    md_update(ctx->state, ctx->block, &ctx->count, md5_block, data, len);
 }
 
 void md5_final(md5_ctx_t *ctx, uint8_t out[MD5_DIGEST_LEN])
 {
-    uint64_t bits = ctx->count << 3;
-    size_t used = (size_t)(ctx->count & 63u);
-    ctx->block[used++] = 0x80;
-    if (used > 56) {
-        memset(ctx->block + used, 0, 64 - used);
-        md5_block(ctx->state, ctx->block);
-        used = 0;
-    }
-    memset(ctx->block + used, 0, 56 - used);
-    for (unsigned i = 0; i < 8; i++)
-        ctx->block[56 + i] = (uint8_t)(bits >> (8 * i));
-    md5_block(ctx->state, ctx->block);
+    md_final(ctx->state, ctx->block, ctx->count, md5_block, false);
     for (unsigned i = 0; i < 16; i++)
         out[i] = (uint8_t)(ctx->state[i >> 2] >> (8 * (i & 3u)));
 }

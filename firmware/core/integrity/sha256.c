@@ -2,6 +2,8 @@
  * stack instead of 256). */
 #include "sha256.h"
 
+#include "md_block.h"
+
 #include <string.h>
 
 static const uint32_t sha256_k[64] = {
@@ -69,40 +71,12 @@ void sha256_init(sha256_ctx_t *ctx)
 
 void sha256_update(sha256_ctx_t *ctx, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    while (len > 0) {
-        size_t used = (size_t)(ctx->count & 63u);
-        size_t n = 64 - used;
-        if (n > len)
-            n = len;
-        if (used == 0 && len >= 64) {
-            sha256_block(ctx->state, p); /* whole block straight from the caller's buffer */
-            n = 64;
-        } else {
-            memcpy(ctx->block + used, p, n);
-            if (used + n == 64)
-                sha256_block(ctx->state, ctx->block);
-        }
-        ctx->count += n;
-        p += n;
-        len -= n;
-    }
+    md_update(ctx->state, ctx->block, &ctx->count, sha256_block, data, len);
 }
 
 void sha256_final(sha256_ctx_t *ctx, uint8_t out[SHA256_DIGEST_LEN])
 {
-    uint64_t bits = ctx->count << 3;
-    size_t used = (size_t)(ctx->count & 63u);
-    ctx->block[used++] = 0x80;
-    if (used > 56) {
-        memset(ctx->block + used, 0, 64 - used);
-        sha256_block(ctx->state, ctx->block);
-        used = 0;
-    }
-    memset(ctx->block + used, 0, 56 - used);
-    for (unsigned i = 0; i < 8; i++)
-        ctx->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    sha256_block(ctx->state, ctx->block);
+    md_final(ctx->state, ctx->block, ctx->count, sha256_block, true);
     for (unsigned i = 0; i < 32; i++)
         out[i] = (uint8_t)(ctx->state[i >> 2] >> (24 - 8 * (i & 3u)));
 }

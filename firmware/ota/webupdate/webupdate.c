@@ -189,6 +189,8 @@ static void route(webupdate_conn_t *c)
         return;
     }
     if (!authed) {
+        if (!strcmp(h->method, "POST") && c->cfg->on_refused)
+            c->cfg->on_refused(c->cfg->user);
         respond(c, 401, "text/html", "WWW-Authenticate: Basic realm=\"Login Required\"\r\n", "",
                 NULL);
         return;

@@ -33,6 +33,10 @@ typedef struct webupdate_config {
     http_auth_t auth;   /* user/pass both non-empty: required (realm "Login Required") */
     updater_t *updater; /* updater_init()ed by the app with its configuration */
     const flash_layout_t *layout;
+    /* A POST (an upload) refused for its credentials: an update attempt that never reaches
+     * Update.begin() (an app that stops an actuator for updates wants to know); may be NULL. */
+    void (*on_refused)(void *user);
+    void *user;
 } webupdate_config_t;
 
 typedef enum {

@@ -15,6 +15,10 @@
 
 /* GPIO input register: the boot-mode straps are latched in bits 16..19. */
 #define ESP8266_GPI 0x60000318u
+/* GPIO outputs: write-1-to-set / write-1-to-clear the output level and the output enable. */
+#define ESP8266_GPIO_OUT_W1TS 0x60000304u
+#define ESP8266_GPIO_OUT_W1TC 0x60000308u
+#define ESP8266_GPIO_ENABLE_W1TS 0x60000310u
 
 /* RTC memory: 768 bytes of word-addressed memory, kept across resets (not power loss). */
 #define ESP8266_RTC_MEM 0x60001100u

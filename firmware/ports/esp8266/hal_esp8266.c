@@ -271,3 +271,13 @@ uint32_t hal_free_heap(void)
     uintptr_t start = (uintptr_t)_heap_start, end = (uintptr_t)_heap_end;
     return start && end > start ? (uint32_t)(end - start) : 0u;
 }
+
+/* GPIO 4 and 5 are GPIOs in the pin mux's reset state; other pins need their IO_MUX function
+ * set by the board's set-up first. Level before enable: the pin never drives the old level. */
+void hal_output_set(uint32_t pin, bool on)
+{
+    if (pin >= HAL_OUTPUT_PINS)
+        return;
+    ESP8266_REG(on ? ESP8266_GPIO_OUT_W1TS : ESP8266_GPIO_OUT_W1TC) = 1u << pin;
+    ESP8266_REG(ESP8266_GPIO_ENABLE_W1TS) = 1u << pin;
+}

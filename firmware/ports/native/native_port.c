@@ -16,6 +16,7 @@ static struct {
     uint64_t cpu_us;    /* delays and HAL calls since attach */
     uint64_t flash_us0; /* the chip's time at attach */
     bool hung;          /* on_hang was called */
+    uint32_t outputs;   /* hal_output_set() levels, bit per pin */
 } port;
 
 uint64_t native_port_virtual_us(void)
@@ -122,6 +123,9 @@ hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
     if (port.fs == NULL) {
         return HAL_ERR_IO;
     }
+    if (port.cfg.on_flash_op != NULL) {
+        port.cfg.on_flash_op(port.cfg.io_user, false, addr);
+    }
     hal_status_t st = (hal_status_t)flashsim_program(port.fs, addr, src, len);
     port_tick(1);
     return st;
@@ -131,6 +135,9 @@ hal_status_t hal_flash_erase_sector(uint32_t sector)
 {
     if (port.fs == NULL) {
         return HAL_ERR_IO;
+    }
+    if (port.cfg.on_flash_op != NULL) {
+        port.cfg.on_flash_op(port.cfg.io_user, true, sector * HAL_FLASH_SECTOR_SIZE);
     }
     hal_status_t st = (hal_status_t)flashsim_erase_sector(port.fs, sector);
     port_tick(1);
@@ -244,4 +251,25 @@ void hal_random(void *buf, size_t len)
 uint32_t hal_free_heap(void)
 {
     return port.cfg.free_heap;
+}
+
+void hal_output_set(uint32_t pin, bool on)
+{
+    port_tick(1);
+    if (pin >= HAL_OUTPUT_PINS) {
+        return;
+    }
+    uint32_t next = on ? port.outputs | 1u << pin : port.outputs & ~(1u << pin);
+    if (next == port.outputs) {
+        return;
+    }
+    port.outputs = next;
+    if (port.cfg.on_output != NULL) {
+        port.cfg.on_output(port.cfg.io_user, pin, on);
+    }
+}
+
+uint32_t native_port_outputs(void)
+{
+    return port.outputs;
 }

@@ -16,6 +16,7 @@
 #ifndef OTASIM_NATIVE_PORT_H
 #define OTASIM_NATIVE_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,12 @@ typedef struct native_port_config {
     uint32_t hang_after_ms;
     void (*on_hang)(void *user, uint64_t virtual_us);
     void *hang_user;
+    /* Outputs and flash operations, for a runner that places output changes in the flash
+     * operation sequence: on_output at every hal_output_set() that changes a pin, on_flash_op
+     * before every hal_flash_write() / hal_flash_erase_sector() call. Either may be NULL. */
+    void (*on_output)(void *user, uint32_t pin, bool on);
+    void (*on_flash_op)(void *user, bool erase, uint32_t addr);
+    void *io_user;
 } native_port_config_t;
 
 void native_port_default_config(native_port_config_t *cfg);
@@ -64,6 +71,8 @@ size_t native_port_console_len(void); /* bytes captured in console_buf (before t
 unsigned native_port_restart_count(void);
 hal_restart_t native_port_last_restart(void);
 unsigned long native_port_yield_count(void);
+/* Output levels as a bit mask (bit n: pin n on); all off at attach (a reset). */
+uint32_t native_port_outputs(void);
 /* The virtual elapsed time since attach (what the watchdog compares), in microseconds. */
 uint64_t native_port_virtual_us(void);
 

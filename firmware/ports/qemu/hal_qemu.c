@@ -154,3 +154,14 @@ uint32_t hal_free_heap(void)
 {
     return 16384;
 }
+
+/* The sim machine has no GPIO block: outputs are kept here only (no firmware reads them
+ * back); the QEMU target's runner does not report them (the native device does). */
+static volatile uint32_t outputs;
+
+void hal_output_set(uint32_t pin, bool on)
+{
+    if (pin >= HAL_OUTPUT_PINS)
+        return;
+    outputs = on ? outputs | 1u << pin : outputs & ~(1u << pin);
+}
