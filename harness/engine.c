@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "engine_net.h"
 #include "boot_cmd.h"
 #include "journal.h"
 #include "updater.h"
@@ -459,6 +460,13 @@ static void step_expect(engine_t *e, bstate_t *s, const scn_step_t *st)
         break;
     case SCN_EXP_SWEEP:
         break; /* judged once, over all branches (sweep.c) */
+    case SCN_EXP_UPLOAD:
+    case SCN_EXP_SECOND:
+    case SCN_EXP_REPLY:
+    case SCN_EXP_WRITES:
+    case SCN_EXP_IDLE:
+        engine_net_expect(e, s, st);
+        break;
     case SCN_EXP_VALVE:
         engine_expect_valve(s, st);
         break;
@@ -529,6 +537,17 @@ int engine_steps(engine_t *e, bstate_t *s, size_t from, size_t to, hdev_recordin
             hdev_result_t *res = update_result ? update_result : &own;
             if (step_update(e, s, st, rec, res))
                 return -1;
+            if (!update_result)
+                hdev_result_free(&own);
+            break;
+        }
+        case SCN_NET: {
+            hdev_result_t own;
+            hdev_result_t *res = update_result ? update_result : &own;
+            if (engine_net_step(e, s, st, rec, res))
+                return -1;
+            engine_note_job(s, res);
+            engine_note_run(s, res);
             if (!update_result)
                 hdev_result_free(&own);
             break;

@@ -7,6 +7,8 @@
 #include "engine.h"
 #include "himages.h"
 
+#define SCN_REPLY_LEN 1024 /* what a net step's uploader was told (kept per branch) */
+
 /* The update the outcome of a run is judged against. Buffers belong to the engine's pool
  * (immutable once made), so states can be copied by value. */
 typedef struct tx {
@@ -43,6 +45,10 @@ typedef struct bstate {
     uint64_t boots;             /* device boots noted by engine_note_run */
     hdev_outputs_t outputs;     /* the app's outputs in the last run */
     hdev_outputs_t upd_outputs; /* ... in the last update step's run */
+    /* The last net step (engine_net.c). */
+    bool net_ran, net_ok, net_idle, second_ran, second_ok;
+    uint32_t net_writes; /* flash programs + erases by the app during it */
+    char net_reply[SCN_REPLY_LEN], second_reply[SCN_REPLY_LEN];
 } bstate_t;
 
 typedef struct engine {

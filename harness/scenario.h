@@ -23,6 +23,7 @@ typedef enum {
     SCN_CUT,
     SCN_EXPECT,
     SCN_CORRUPT,
+    SCN_NET, /* a networked update (scenarios/README.md "Network updates") */
 } scn_verb_t;
 
 typedef enum { SCN_BOOT_EBOOT = 0, SCN_BOOT_SAFE = 1 } scn_boot_mode_t;
@@ -94,6 +95,32 @@ typedef struct scn_update {
     bool no_reboot; /* reboot=no: after end() the app does not restart (rebootOnUpdate=false) */
 } scn_update_t;
 
+/* net espota|web|http sketch|fs image=... : the update file (built as for `update`, in
+ * `update`) goes over the simulated network (lwIP + libslirp) through one transport; the
+ * scenario is the uploader (espota, web) or starts the update server (http). */
+typedef enum { SCN_NET_ESPOTA = 0, SCN_NET_WEB, SCN_NET_HTTP } scn_transport_t;
+
+/* http: what the update server answers. */
+typedef enum {
+    SCN_REPLY_DB = 0, /* otasim serve's decision logic: the image is newer -> 200 */
+    SCN_REPLY_304,    /* the database names the running version: 304 */
+    SCN_REPLY_403,    /* a fixed 403 */
+    SCN_REPLY_404,    /* the device is not in the database: 404 */
+    SCN_REPLY_500,    /* a fixed 500 */
+} scn_reply_t;
+
+typedef struct scn_net {
+    scn_transport_t transport;
+    scn_update_t update;         /* the file sent (fs, image, variants) */
+    char password[SCN_NAME_LEN]; /* the device's (espota, web); "" none */
+    bool has_auth;               /* auth=: what the uploader sends (else the password) */
+    char auth[SCN_NAME_LEN];
+    char fault[SCN_TEXT_LEN];  /* netfault.h spec; drop=/stall= may be N% of the file */
+    scn_reply_t reply;         /* http */
+    bool no_length, wrong_md5; /* http: body without Content-Length, x-MD5 of others */
+    bool second_invite;        /* espota: a second uploader starts during the upload */
+} scn_net_t;
+
 /* corrupt stage flip=...: bits of the staged update flip in flash (bit rot, a disturbed
  * write) after end() and before the bootloader copies it; offsets from the stage start. */
 typedef struct scn_corrupt {
@@ -143,7 +170,13 @@ typedef enum {
     SCN_EXP_ERROR,      /* the Updater's error code of the last update */
     SCN_EXP_FLASH_MODE, /* header byte 2 at flash 0 */
     SCN_EXP_SWEEP,      /* the sweep's count of branches with an outcome (>=, <=, =) */
-    SCN_EXP_VALVE       /* the valve app's output: valve=open|closed, valve closed-before-erase */
+    SCN_EXP_VALVE,      /* the valve app's output: valve=open|closed, valve closed-before-erase */
+    /* Of the last net step: */
+    SCN_EXP_UPLOAD, /* the uploader's (or client's) result: ok / failed */
+    SCN_EXP_SECOND, /* the second uploader's result (invite=twice) */
+    SCN_EXP_REPLY,  /* what the uploader was told contains / lacks a text */
+    SCN_EXP_WRITES, /* flash programs + erases by the app <= N */
+    SCN_EXP_IDLE,   /* the transport ended by itself and the device was back in its loop */
 } scn_expect_kind_t;
 
 /* Regions (bits) for unchanged= and erases region=. */
@@ -171,6 +204,9 @@ typedef struct scn_expect {
     uint8_t sweep_outcome;   /* SWEEP: an outcome_t */
     char sweep_cmp;          /* SWEEP: '>' (>=), '<' (<=) or '=' */
     uint32_t sweep_count;    /* SWEEP */
+    bool upload_ok;          /* UPLOAD, SECOND */
+    bool second;             /* REPLY: the second uploader's (second-reply) */
+    uint32_t max_writes;     /* WRITES */
     uint8_t valve;           /* VALVE: an scn_valve_t */
 } scn_expect_t;
 
@@ -194,6 +230,7 @@ typedef struct scn_step {
         scn_cut_t cut;
         scn_expect_t expect;
         scn_corrupt_t corrupt;
+        scn_net_t net;
     } u;
 } scn_step_t;
 

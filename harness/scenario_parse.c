@@ -621,7 +621,7 @@ static bool parse_expect_valve(parser_t *p, const scn_tok_t *t, size_t n, scn_ex
     return true;
 }
 
-static bool parse_expect(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
+static bool parse_expect_plain(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
 {
     scn_expect_t *e = &st->u.expect;
     if (n == 0)
@@ -760,14 +760,176 @@ static bool parse_expect(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
     return true;
 }
 
+/* ---- Network updates (scenarios/README.md "Network updates") ---- */
+
+#define NET_ARGS                                                                                   \
+    "password=P, auth=P, fault=SPEC, reply=200|304|403|404|500, body=full|no-length|wrong-md5, "   \
+    "invite=once|twice or an update argument"
+
+static bool val_text(parser_t *p, const kv_t *kv, char *out, size_t cap)
+{
+    if (kv->vlen == 0 || kv->vlen >= cap)
+        return perr(p, kv->vcol, "expected a value of 1..%zu characters for %.*s=", cap - 1,
+                    (int)kv->klen, kv->key);
+    memcpy(out, kv->val, kv->vlen);
+    out[kv->vlen] = 0;
+    return true;
+}
+
+/* net espota|web|http sketch|fs ARGS: the network words here, the rest is an update line's
+ * (parse_update builds the file description). */
+static bool parse_net(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
+{
+    scn_net_t *nt = &st->u.net;
+    static const char *const transports[] = {"espota", "web", "http", NULL};
+    if (n == 0 || t[0].kind != TOK_WORD)
+        return perr(p, n ? t[0].col : st->col + 3,
+                    "expected a transport (espota, web or http) after 'net'");
+    int tr = val_choice(p, t[0].text, t[0].len, t[0].col, "a transport", transports);
+    if (tr < 0)
+        return false;
+    nt->transport = (scn_transport_t)tr;
+    static scn_tok_t rest[SCN_MAX_TOKENS];
+    size_t k = 0;
+    for (size_t i = 1; i < n; i++) {
+        kv_t kv;
+        if (!split_kv(&t[i], &kv)) {
+            rest[k++] = t[i];
+            continue;
+        }
+        if (span_is(kv.key, kv.klen, "password")) {
+            if (!val_text(p, &kv, nt->password, sizeof(nt->password)))
+                return false;
+        } else if (span_is(kv.key, kv.klen, "auth")) {
+            if (!val_text(p, &kv, nt->auth, sizeof(nt->auth)))
+                return false;
+            nt->has_auth = true;
+        } else if (span_is(kv.key, kv.klen, "fault")) {
+            if (!val_text(p, &kv, nt->fault, sizeof(nt->fault)))
+                return false;
+        } else if (span_is(kv.key, kv.klen, "reply")) {
+            static const char *const replies[] = {"200", "304", "403", "404", "500", NULL};
+            int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "an update server reply", replies);
+            if (c < 0)
+                return false;
+            nt->reply = (scn_reply_t)c;
+        } else if (span_is(kv.key, kv.klen, "body")) {
+            static const char *const bodies[] = {"full", "no-length", "wrong-md5", NULL};
+            int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "a response body variant", bodies);
+            if (c < 0)
+                return false;
+            nt->no_length = c == 1;
+            nt->wrong_md5 = c == 2;
+        } else if (span_is(kv.key, kv.klen, "invite")) {
+            static const char *const inv[] = {"once", "twice", NULL};
+            int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "once or twice", inv);
+            if (c < 0)
+                return false;
+            nt->second_invite = c == 1;
+        } else {
+            rest[k++] = t[i];
+        }
+    }
+    bool http = nt->transport == SCN_NET_HTTP;
+    if (http && (nt->password[0] || nt->has_auth))
+        return perr(p, st->col, "expected no password=/auth= for 'net http' (the device asks)");
+    if (!http && (nt->reply != SCN_REPLY_DB || nt->no_length || nt->wrong_md5))
+        return perr(p, st->col, "expected reply=/body= only for 'net http'");
+    if (nt->second_invite && nt->transport != SCN_NET_ESPOTA)
+        return perr(p, st->col, "expected invite=twice only for 'net espota'");
+    scn_step_t u;
+    memset(&u, 0, sizeof(u));
+    u.line = st->line;
+    u.col = st->col;
+    if (!parse_update(p, rest, k, &u))
+        return false;
+    if (u.u.update.no_reboot)
+        return perr(p, st->col, "expected no reboot= on a net line (the transport reboots)");
+    nt->update = u.u.update;
+    return true;
+}
+
+static bool is_net_expect(const scn_tok_t *t)
+{
+    kv_t kv;
+    if (tok_is(t, "reply") || tok_is(t, "second-reply") || tok_is(t, "idle"))
+        return true;
+    if (t->kind == TOK_WORD && t->len > 7 && !memcmp(t->text, "writes", 6))
+        return true;
+    return split_kv(t, &kv) &&
+           (span_is(kv.key, kv.klen, "upload") || span_is(kv.key, kv.klen, "second"));
+}
+
+/* expect upload=ok|failed | second=ok|failed | [second-]reply contains|lacks "TEXT" | writes=N
+ * | writes<=N | idle: about the last net step. */
+static bool parse_expect_net(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
+{
+    scn_expect_t *e = &st->u.expect;
+    size_t used = 1;
+    kv_t kv;
+    if (tok_is(&t[0], "idle")) {
+        e->kind = SCN_EXP_IDLE;
+    } else if (tok_is(&t[0], "reply") || tok_is(&t[0], "second-reply")) {
+        e->kind = SCN_EXP_REPLY;
+        e->second = tok_is(&t[0], "second-reply");
+        if (n < 2 || !(tok_is(&t[1], "contains") || tok_is(&t[1], "lacks")))
+            return perr(p, n >= 2 ? t[1].col : t[0].col + (unsigned)t[0].len,
+                        "expected 'contains' or 'lacks' after '%.*s'", (int)t[0].len, t[0].text);
+        e->lacks = tok_is(&t[1], "lacks");
+        if (n < 3 || t[2].kind != TOK_STRING || t[2].str[0] == 0)
+            return perr(p, n >= 3 ? t[2].col : t[1].col + (unsigned)t[1].len,
+                        "expected a non-empty quoted string after '%s'",
+                        e->lacks ? "lacks" : "contains");
+        snprintf(e->text, sizeof(e->text), "%s", t[2].str);
+        used = 3;
+    } else if (!memcmp(t[0].text, "writes", 6)) {
+        e->kind = SCN_EXP_WRITES;
+        size_t at = 6;
+        e->sweep_cmp = '=';
+        if (t[0].len > 8 && t[0].text[6] == '<' && t[0].text[7] == '=') {
+            e->sweep_cmp = '<';
+            at = 8;
+        } else if (t[0].text[6] == '=') {
+            at = 7;
+        } else {
+            return perr(p, t[0].col + 6, "expected writes=N or writes<=N");
+        }
+        uint64_t v;
+        if (!parse_num(t[0].text + at, t[0].len - at, false, 0xFFFFFFFFu, &v))
+            return perr(p, t[0].col + (unsigned)at, "expected a number, got '%.*s'",
+                        (int)(t[0].len - at), t[0].text + at);
+        e->max_writes = (uint32_t)v;
+    } else if (split_kv(&t[0], &kv)) {
+        e->kind = span_is(kv.key, kv.klen, "upload") ? SCN_EXP_UPLOAD : SCN_EXP_SECOND;
+        static const char *const res[] = {"ok", "failed", NULL};
+        int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "ok or failed", res);
+        if (c < 0)
+            return false;
+        e->upload_ok = c == 0;
+    }
+    if (used < n) {
+        char d[64];
+        return perr(p, t[used].col, "expected the end of the expectation, got %s",
+                    tok_desc(&t[used], d, sizeof(d)));
+    }
+    return true;
+}
+
+static bool parse_expect(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
+{
+    if (n > 0 && is_net_expect(&t[0]))
+        return parse_expect_net(p, t, n, st);
+    return parse_expect_plain(p, t, n, st);
+}
+
 /* ---- Statements and the file ---- */
 
 static const char *const verb_names[] = {"device", "flash",  "boot",    "update", "reset",
-                                         "cut",    "expect", "corrupt", NULL};
+                                         "cut",    "expect", "corrupt", "net",    NULL};
 
 const char *scn_verb_name(scn_verb_t v)
 {
-    return (unsigned)v < 8 ? verb_names[v] : "?";
+    return (unsigned)v < 9 ? verb_names[v] : "?";
 }
 
 const char *scn_phase_name(scn_phase_t ph)
@@ -823,7 +985,7 @@ static bool parse_statement(parser_t *p, const scn_tok_t *t, size_t n)
     char d[64];
     if (t[0].kind != TOK_WORD)
         return perr(p, t[0].col,
-                    "expected a verb (device, flash, boot, update, reset, cut, expect or "
+                    "expected a verb (device, flash, boot, update, net, reset, cut, expect or "
                     "corrupt), got %s",
                     tok_desc(&t[0], d, sizeof(d)));
     int v = -1;
@@ -832,8 +994,8 @@ static bool parse_statement(parser_t *p, const scn_tok_t *t, size_t n)
             v = i;
     if (v < 0)
         return perr(p, t[0].col,
-                    "expected a verb (device, flash, boot, update, reset, cut, expect or corrupt), "
-                    "got %s",
+                    "expected a verb (device, flash, boot, update, net, reset, cut, expect or "
+                    "corrupt), got %s",
                     tok_desc(&t[0], d, sizeof(d)));
     scn_step_t *st = new_step(p);
     st->verb = (scn_verb_t)v;
@@ -858,6 +1020,8 @@ static bool parse_statement(parser_t *p, const scn_tok_t *t, size_t n)
         return parse_expect(p, a, na, st);
     case SCN_CORRUPT:
         return parse_corrupt(p, a, na, st);
+    case SCN_NET:
+        return parse_net(p, a, na, st);
     }
     return false;
 }
@@ -869,7 +1033,7 @@ static bool check_order(parser_t *p)
 {
     scenario_t *s = p->scn;
     s->cut_step = s->cut_update = -1;
-    long last_update = -1;
+    long last_update = -1, last_net = -1;
     bool flashed = false, fs_layout = false;
     for (size_t i = 0; i < s->nsteps; i++) {
         scn_step_t *st = &s->steps[i];
@@ -896,13 +1060,21 @@ static bool check_order(parser_t *p)
         case SCN_UPDATE:
         case SCN_RESET:
         case SCN_CORRUPT:
+        case SCN_NET:
             if (!flashed)
                 return perr(p, st->col, "expected a 'flash' line before '%s'",
                             scn_verb_name(st->verb));
+            if (st->verb == SCN_NET) {
+                if (st->u.net.update.fs && !fs_layout)
+                    return perr(p, st->col, "expected a layout with a filesystem for a fs upload");
+                last_update = (long)i;
+                last_net = (long)i;
+            }
             if (st->verb == SCN_UPDATE) {
                 if (st->u.update.fs && !fs_layout)
                     return perr(p, st->col, "expected a layout with a filesystem for 'update fs'");
                 last_update = (long)i;
+                last_net = -1;
             }
             break;
         case SCN_CUT:
@@ -928,6 +1100,8 @@ static bool check_order(parser_t *p)
                   st->u.expect.valve == SCN_VALVE_BEFORE_ERASE)) &&
                 last_update < 0)
                 return perr(p, st->col, "expected an 'update' line before this expectation");
+            if (st->u.expect.kind >= SCN_EXP_UPLOAD && last_net < 0)
+                return perr(p, st->col, "expected a 'net' line before this expectation");
             if (st->u.expect.kind == SCN_EXP_SWEEP && s->cut_step < 0)
                 return perr(p, st->col, "expected 'expect sweep' after the 'cut' line");
             if (st->u.expect.kind == SCN_EXP_FS && !fs_layout)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine_internal.h"
+#include "engine_net.h"
 #include "progress.h"
 #include "workers.h"
 
@@ -721,7 +722,9 @@ static void run_branches(sweep_t *w)
     run_reported(w, list, n, 0, res, known, label);
     w->t_singles = now_s() - t0;
     w->nsingles = (unsigned)n;
-    if (e->opts->naive_sample && !e->opts->branch)
+    /* The naive rerun replays an update through the stream interface; a net step's update
+     * came over the network (the bench's scenario has none). */
+    if (e->opts->naive_sample && !e->opts->branch && e->scn->steps[w->upd].verb != SCN_NET)
         naive_sample(w, list, n, res);
 
     /* Double cuts: a sample of the singles (the valid ones whose recovery wrote something),
@@ -855,7 +858,7 @@ int sweep_run(engine_t *e, engine_report_t *rep)
     long upd = scn->cut_update;
     if (cut && upd < 0) {
         for (size_t i = 0; i < scn->nsteps; i++)
-            if (scn->steps[i].verb == SCN_UPDATE)
+            if (scn->steps[i].verb == SCN_UPDATE || scn->steps[i].verb == SCN_NET)
                 upd = (long)i;
         if (upd < 0) {
             fprintf(e->out, "%s: nothing to sweep: the scenario has no 'update' line\n", scn->path);
@@ -894,8 +897,19 @@ int sweep_run(engine_t *e, engine_report_t *rep)
     w.job_boot = SIZE_MAX;
     hdev_job_t job;
     rc = engine_steps(e, &s, 0, (size_t)upd, NULL, NULL);
+    /* A net step sweeps like an update: its networked run is recorded (engine_net.c), and
+     * the branches rebuild the chip at each cut point of it; the recovery boots are offline
+     * (power was lost: the connection is gone with it). */
+    const scn_step_t *ust = &scn->steps[upd];
+    scn_step_t net_as_update;
+    if (ust->verb == SCN_NET) {
+        net_as_update = *ust;
+        net_as_update.verb = SCN_UPDATE;
+        net_as_update.u.update = ust->u.net.update;
+        ust = &net_as_update;
+    }
     if (rc == 0)
-        rc = engine_update_prepare(e, &s, &scn->steps[upd], &job);
+        rc = engine_update_prepare(e, &s, ust, &job);
     if (rc != 0) {
         bstate_free(&s);
         return -1;
@@ -903,7 +917,14 @@ int sweep_run(engine_t *e, engine_report_t *rep)
     bstate_copy(&w.at_update, &s);
     /* The control: the update recorded, then the rest of the scenario unfaulted. */
     double t_rec0 = now_s();
-    hdev_run(e->dev, &job, &w.rec, &w.res);
+    if (scn->steps[upd].verb == SCN_NET) {
+        if (engine_net_step(e, &s, &scn->steps[upd], &w.rec, &w.res)) {
+            bstate_free(&s);
+            return -1;
+        }
+    } else {
+        hdev_run(e->dev, &job, &w.rec, &w.res);
+    }
     double t_record = now_s() - t_rec0;
     engine_note_job(&s, &w.res);
     engine_note_run(&s, &w.res);

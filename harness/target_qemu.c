@@ -26,6 +26,11 @@ static int app_ok(const scn_image_ref_t *r, char *why, size_t n)
 
 int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_t n)
 {
+    for (size_t i = 0; i < s->nsteps; i++)
+        if (s->steps[i].verb == SCN_NET)
+            return skip(why, n, "%s",
+                        "net: the QEMU device has no network (lwIP + libslirp run on the "
+                        "native target only)");
     if (!qemu_device_find())
         return skip(why, n, "%s", "qemu-system-xtensa not found: apt-get install qemu-system-misc");
     static const char *need[] = {"boot-eboot-qemu.img", "basic-v1-qemu.img", "basic-v2-qemu.img"};

@@ -155,6 +155,11 @@ const hdev_config_t *hdev_config(const hdev_t *d)
     return &d->cfg;
 }
 
+void hdev_set_net(hdev_t *d, const hdev_net_t *net)
+{
+    d->cfg.net = net;
+}
+
 void hdev_set_uart_strap(hdev_t *d, bool uart)
 {
     d->uart_strap = uart;
@@ -375,7 +380,7 @@ _Noreturn static void child_main(hdev_child_t *c, uint32_t boot_mode, boot_mode_
     pc.console_user = c;
     pc.on_restart = child_restart;
     pc.hang_after_ms = c->cfg->hang_virtual_ms ? c->cfg->hang_virtual_ms : 600000u;
-    if (c->cfg->net)
+    if (c->cfg->net && !c->cfg->net->virtual_watchdog)
         pc.hang_after_ms = 0; /* a networked app waits for people, not for virtual time */
     pc.on_hang = child_hang;
     pc.hang_user = c;
@@ -624,7 +629,9 @@ static bool boot_end(hdev_t *d, const child_end_t *e, hdev_result_t *out,
         out->app_name[sizeof(out->app_name) - 1] = 0;
         out->app_version = end.app_version;
     }
-    if (end.job_taken && *pending_job) {
+    /* A networked boot takes its update from the network, not from a job (the first one
+     * reports it). */
+    if (end.job_taken && (*pending_job || (d->cfg.net && !out->job_taken))) {
         *pending_job = NULL;
         out->job_taken = true;
         out->job_ok = end.job_ok;
@@ -722,7 +729,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
                 snprintf(out->app_name, sizeof(out->app_name), "%s", bo.app_name);
                 out->app_version = bo.app_version;
             }
-            if (bo.job_taken && pending_job) {
+            if (bo.job_taken && (pending_job || (d->cfg.net && !out->job_taken))) {
                 pending_job = NULL;
                 out->job_taken = true;
                 out->job_ok = bo.job_ok;

@@ -49,6 +49,10 @@ typedef struct hdev_net {
     const char *update_ca, *update_pin;
     const char *update_fingerprint; /* or a certificate's SHA-1/SHA-256 hex (setFingerprint) */
     uint32_t tls_rx_buf, tls_tx_buf;
+    bool update_fs;         /* the HTTP update client asks for the filesystem (mode spiffs) */
+    /* Keep the virtual watchdog (hang_virtual_ms) on: a scenario's short networked run, where
+     * an app that hangs must end as a hang (a person's `otasim device` runs for hours). */
+    bool virtual_watchdog;
 } hdev_net_t;
 
 typedef struct hdev_config {
@@ -188,6 +192,10 @@ hdev_t *hdev_new(const hdev_config_t *cfg);
 void hdev_free(hdev_t *d);
 flashsim_t *hdev_flash(hdev_t *d);
 const hdev_config_t *hdev_config(const hdev_t *d);
+
+/* The device's network from the next hdev_run() on (NULL: none; not copied, must outlive its
+ * runs): a scenario's net step networks one run of a device that otherwise boots offline. */
+void hdev_set_net(hdev_t *d, const hdev_net_t *net);
 
 /* Strap pins: after a serial flash without reset the chip stays in UART download boot mode
  * (hal_boot_mode() == 1): the app runs once, and a software restart leaves the chip waiting

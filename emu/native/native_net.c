@@ -38,11 +38,15 @@ static bool stop_asked(int fd)
     return poll(&p, 1, 0) > 0;
 }
 
+/* espota's last error callback (ota_error_t), -1: none. */
+static int last_ota_error = -1;
+
 /* ArduinoOTA.onError: an attempt the responder refused (authentication) is still an update
  * attempt for the app (valve_app.h); errors after begin() reach the app through the Updater. */
 static void ota_error(void *user, ota_error_t e)
 {
     hdev_child_t *c = user;
+    last_ota_error = (int)e;
     if (e == OTA_AUTH_ERROR && c->app_hooks.attempt)
         c->app_hooks.attempt(c->app_hooks.user);
 }
@@ -68,6 +72,8 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         netsim_set_faults(n, nc->faults);
     char line[600];
     bool ok = true, restart = false;
+    int wire_error = 0; /* an error the transport reported that the Updater no longer holds */
+    last_ota_error = -1;
     static webupdate_config_t wcfg;
     webupdate_lwip_t *web = NULL;
     if (nc->web_port) {
@@ -149,7 +155,7 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         static const uint8_t dflt[6] = {0x02, 0, 0, 0, 0, 0x01};
         hc = (httpupdate_config_t){
             .id = {.chip_id = hal_flash_chip_id(), .sdk_version = "2.2.2-dev(38a443e)"},
-            .mode = HTTPUPDATE_SKETCH,
+            .mode = nc->update_fs ? HTTPUPDATE_FS : HTTPUPDATE_SKETCH,
             .current_version = version,
             .follow = HTTPC_STRICT_FOLLOW_REDIRECTS,
             .reboot_on_update = true,
@@ -168,17 +174,21 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         }
     }
     while (ok) {
+        bool was_running = updater_is_running(up);
         netsim_poll(n, 5);
         uint32_t now = wall_ms();
         if (hu && httpupdate_lwip_poll(hu, now)) {
             httpupdate_result_t res = httpupdate_result(&hs);
             char es[256];
             httpupdate_error_string(&hs, es, sizeof(es));
-            snprintf(line, sizeof(line), "httpupdate: %s%s%s\n",
+            char en[24] = "";
+            if (res == HTTP_UPDATE_FAILED)
+                snprintf(en, sizeof(en), " (error %d)", httpupdate_last_error(&hs));
+            snprintf(line, sizeof(line), "httpupdate: %s%s%s%s\n",
                      res == HTTP_UPDATE_OK           ? "update ok"
                      : res == HTTP_UPDATE_NO_UPDATES ? "no update"
                                                      : "failed: ",
-                     res == HTTP_UPDATE_FAILED ? es : "",
+                     res == HTTP_UPDATE_FAILED ? es : "", en,
                      httpupdate_should_reboot(&hs) ? ", restarting" : "");
             say(line);
             httpupdate_lwip_free(hu);
@@ -199,11 +209,35 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
         if (eg) {
             espota_lwip_poll(eg, now);
             bool done;
-            if (espota_lwip_finished(eg, &done) && done && ota.cfg.reboot_on_success) {
-                say("espota: update ok, restarting\n");
-                restart = true;
-                break;
+            if (espota_lwip_finished(eg, &done)) {
+                if (!done) {
+                    char es[160];
+                    updater_format_error(up, es, sizeof(es));
+                    /* The receive timeout clears the Updater's error: the device told the
+                     * uploader "ERROR[6]: Stream Read Timeout" (espota.c). */
+                    if (last_ota_error == OTA_RECEIVE_ERROR && !updater_get_error(up)) {
+                        snprintf(es, sizeof(es), "ERROR[6]: Stream Read Timeout\n");
+                        wire_error = 6;
+                    }
+                    snprintf(line, sizeof(line), "espota: update failed: %s%s", es,
+                             es[0] && es[strlen(es) - 1] == '\n' ? "" : "\n");
+                    say(line);
+                } else if (ota.cfg.reboot_on_success) {
+                    say("espota: update ok, restarting\n");
+                    restart = true;
+                    break;
+                }
             }
+        }
+        /* A web upload cut short (reset, idle timeout) ends without a response: say so, as
+         * espota and httpupdate say how their updates ended. */
+        if (web && was_running && !updater_is_running(up) && !webupdate_lwip_reboot_due(web)) {
+            char es[160] = "";
+            if (updater_get_error(up))
+                updater_format_error(up, es, sizeof(es));
+            snprintf(line, sizeof(line), "net: update ended unfinished%s%s", es[0] ? ": " : "\n",
+                     es);
+            say(line);
         }
         if (mg)
             mdns_lwip_poll(mg, now);
@@ -216,7 +250,11 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
      * let the last segments (espota's final OK, a FIN) leave before the process goes. */
     if (web)
         webupdate_lwip_stop(web);
-    for (int i = 0; i < 20; i++)
+    /* At least 20 turns and 20 ms, plus a round trip of the link's latency fault: a delayed
+     * final OK is still in the fault queue (a loaded host stretches the turns too). */
+    uint32_t drain_ms = 20u + (nc->faults ? 2u * (nc->faults->latency_us / 1000u) : 0u);
+    uint32_t t0 = wall_ms();
+    for (int i = 0; i < 20 || wall_ms() - t0 < drain_ms; i++)
         netsim_poll(n, 1);
     httpupdate_lwip_free(hu);
     tls_trust_free(trust);
@@ -226,5 +264,15 @@ bool hdev_net_serve(hdev_child_t *c, struct updater *up, const flash_layout_t *l
     if (mg)
         mdns_lwip_stop(mg);
     netsim_free(n);
+    /* The boot's result (hdev_result_t job_*): an update that succeeded (restart) or the
+     * Updater's error of one that failed; nothing when no update began. */
+    int err = updater_get_error(up) ? (int)updater_get_error(up) : wire_error;
+    if (restart || err) {
+        c->end.job_taken = 1;
+        c->end.job_ok = restart;
+        c->end.job_error = restart ? 0 : err;
+        if (!restart && updater_get_error(up))
+            updater_format_error(up, c->end.job_msg, sizeof(c->end.job_msg));
+    }
     return restart;
 }

@@ -157,7 +157,7 @@ Test(scenario_parse, verb_errors)
 {
     fails("# only a comment\n\n", "t.scn:1:1: expected a 'device' line, got an empty scenario");
     fails("devise boot=safe\n",
-          "t.scn:1:1: expected a verb (device, flash, boot, update, reset, cut, expect or "
+          "t.scn:1:1: expected a verb (device, flash, boot, update, net, reset, cut, expect or "
           "corrupt), got 'devise'");
     fails("flash app=basic@1\n",
           "t.scn:1:1: expected the scenario to start with a 'device' line, got 'flash'");
