@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -430,9 +431,89 @@ static int write_file(const char *path, const void *data, size_t len)
     return fclose(f) == 0 && w == len ? 0 : -1;
 }
 
+/* http tls=: the certificate set of tools/make_tls_certs.sh (openssl; the script's path is
+ * built in, $OTASIM_TLS_CERTS overrides it), made once per process (RSA key generation is most
+ * of a TLS step's time) in a temporary directory removed at exit. */
+static char cert_dir[64];
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_certs(void)
+{
+    if (cert_dir[0])
+        nftw(cert_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool make_certs(char *err, size_t errlen)
+{
+    if (cert_dir[0])
+        return true;
+    const char *script = getenv("OTASIM_TLS_CERTS");
+    if (!script || !*script)
+        script = OTASIM_TLS_CERTS_SCRIPT;
+    if (access(script, R_OK)) {
+        snprintf(err, errlen,
+                 "tls=: cannot read the certificate script %.200s (set OTASIM_TLS_CERTS)", script);
+        return false;
+    }
+    char dir[] = "/tmp/otasim-certs-XXXXXX";
+    if (!mkdtemp(dir)) {
+        snprintf(err, errlen, "tls=: cannot make a temporary directory");
+        return false;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execlp("sh", "sh", script, dir, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+        snprintf(err, errlen, "tls=: %.200s failed (is openssl installed?)", script);
+        nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return false;
+    }
+    memcpy(cert_dir, dir, sizeof(dir));
+    atexit(remove_certs);
+    return true;
+}
+
+/* The server's certificate and what the device trusts, per tls= case. */
+static void tls_files(const scn_net_t *nt, update_server_opts_t *o, hdev_net_t *net)
+{
+    static char cert[400], key[400], trust[400];
+    const char *c = nt->tls == SCN_TLS_FORGED       ? "forged.pem"
+                    : nt->tls == SCN_TLS_WRONG_NAME ? "name.pem"
+                                                    : "good.pem";
+    const char *t = nt->tls == SCN_TLS_WRONG_CA    ? "other-ca.pem"
+                    : nt->tls == SCN_TLS_PIN       ? "good.pub"
+                    : nt->tls == SCN_TLS_WRONG_PIN ? "other.pub"
+                                                   : "ca.pem";
+    snprintf(cert, sizeof(cert), "%s/%s", cert_dir, c);
+    snprintf(key, sizeof(key), "%s/good.key", cert_dir);
+    snprintf(trust, sizeof(trust), "%s/%s", cert_dir, t);
+    o->tls_cert = cert;
+    o->tls_key = key;
+    if (nt->tls == SCN_TLS_PIN || nt->tls == SCN_TLS_WRONG_PIN)
+        net->update_pin = trust;
+    else
+        net->update_ca = trust;
+}
+
 /* http: the database + root for the update server. */
 static update_server_t *start_server(engine_t *e, const bstate_t *s, const scn_net_t *nt,
-                                     const char *dir, char *err, size_t errlen)
+                                     const char *dir, hdev_net_t *net, char *err, size_t errlen)
 {
     char db[400];
     snprintf(db, sizeof(db), "%s/devices.json", dir);
@@ -466,6 +547,11 @@ static update_server_t *start_server(engine_t *e, const bstate_t *s, const scn_n
         o.fault.status = 403;
     else if (nt->reply == SCN_REPLY_500)
         o.fault.status = 500;
+    if (nt->tls != SCN_TLS_OFF) {
+        if (!make_certs(err, errlen))
+            return NULL;
+        tls_files(nt, &o, net);
+    }
     (void)e;
     return update_server_start(&o, err, errlen);
 }
@@ -535,10 +621,11 @@ int engine_net_step(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recordi
         net.web_port = p.web_port = free_port(false);
         break;
     case SCN_NET_HTTP:
-        srv = start_server(e, s, nt, dir, err, sizeof(err));
+        srv = start_server(e, s, nt, dir, &net, err, sizeof(err));
         if (!srv)
             goto out;
-        snprintf(url, sizeof(url), "http://10.0.2.2:%u/update", (unsigned)update_server_port(srv));
+        snprintf(url, sizeof(url), "%s://10.0.2.2:%u/update", nt->tls ? "https" : "http",
+                 (unsigned)update_server_port(srv));
         net.update_url = url;
         net.update_fs = nt->update.fs;
         break;

@@ -109,6 +109,17 @@ typedef enum {
     SCN_REPLY_500,    /* a fixed 500 */
 } scn_reply_t;
 
+/* http: HTTPS and what the device is given to trust (tools/make_tls_certs.sh's set). */
+typedef enum {
+    SCN_TLS_OFF = 0,    /* plain HTTP */
+    SCN_TLS_GOOD,       /* the server's certificate is by the CA the device trusts */
+    SCN_TLS_WRONG_CA,   /* the device trusts another CA */
+    SCN_TLS_FORGED,     /* issuer named as the trusted CA, signed by another key */
+    SCN_TLS_WRONG_NAME, /* by the trusted CA, for another host name */
+    SCN_TLS_PIN,        /* the device pins the server's public key */
+    SCN_TLS_WRONG_PIN,  /* the device pins an unrelated key */
+} scn_tls_t;
+
 typedef struct scn_net {
     scn_transport_t transport;
     scn_update_t update;         /* the file sent (fs, image, variants) */
@@ -119,6 +130,7 @@ typedef struct scn_net {
     scn_reply_t reply;         /* http */
     bool no_length, wrong_md5; /* http: body without Content-Length, x-MD5 of others */
     bool second_invite;        /* espota: a second uploader starts during the upload */
+    scn_tls_t tls;             /* http: tls= */
 } scn_net_t;
 
 /* corrupt stage flip=...: bits of the staged update flip in flash (bit rot, a disturbed

@@ -764,7 +764,8 @@ static bool parse_expect_plain(parser_t *p, const scn_tok_t *t, size_t n, scn_st
 
 #define NET_ARGS                                                                                   \
     "password=P, auth=P, fault=SPEC, reply=200|304|403|404|500, body=full|no-length|wrong-md5, "   \
-    "invite=once|twice or an update argument"
+    "tls=off|good|wrong-ca|forged|wrong-name|pin|wrong-pin, invite=once|twice or an update "       \
+    "argument"
 
 static bool val_text(parser_t *p, const kv_t *kv, char *out, size_t cap)
 {
@@ -826,6 +827,17 @@ static bool parse_net(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *st)
             if (c < 0)
                 return false;
             nt->second_invite = c == 1;
+        } else if (span_is(kv.key, kv.klen, "tls")) {
+            static const char *const modes[] = {"off",        "good", "wrong-ca",  "forged",
+                                                "wrong-name", "pin",  "wrong-pin", NULL};
+            int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "a TLS trust case", modes);
+            if (c < 0)
+                return false;
+            if (nt->transport != SCN_NET_HTTP)
+                return perr(p, kv.vcol,
+                            "expected tls= only on 'net http' (the device's HTTPS "
+                            "update client)");
+            nt->tls = (scn_tls_t)c;
         } else {
             rest[k++] = t[i];
         }
