@@ -67,6 +67,26 @@ Test(engine_net, parse_errors_name_the_problem)
                 "expected 'contains' or 'lacks' after 'reply'");
     parse_fails("device layout=1m boot=eboot\nflash app=basic@1\nnet web fs image=fs@2\n",
                 "expected a layout with a filesystem");
+    parse_fails(HEAD "net espota sketch image=basic@2 tls=good\n",
+                "t.scn:3:37: expected tls= only on 'net http'");
+    parse_fails(HEAD "net http sketch image=basic@2 tls=maybe\n",
+                "expected a TLS trust case (off, good, wrong-ca, forged, wrong-name, pin or "
+                "wrong-pin), got 'maybe'");
+}
+
+/* HTTPS: a certificate the device does not trust writes nothing (writes=0 holds); the control,
+ * the trusted certificate, updates, so the same writes=0 fails there. */
+Test(engine_net, https_wrong_certificate_writes_no_flash_and_its_control)
+{
+    run_t bad = run_text(HEAD "net http sketch image=basic@2 tls=wrong-ca\nexpect upload=failed\n"
+                              "expect writes=0\nexpect app=basic@1\n");
+    cr_expect(bad.passed, "%s", bad.out);
+    cr_expect(strstr(bad.out, "certificate not trusted"), "%s", bad.out);
+    run_t good = run_text(HEAD "net http sketch image=basic@2 tls=good\nexpect writes=0\n");
+    cr_expect_not(good.passed, "%s", good.out);
+    cr_expect(strstr(good.out, "expected 0 flash writes by the app, got "), "%s", good.out);
+    free(bad.out);
+    free(good.out);
 }
 
 #define WRONG_PW HEAD "net espota sketch image=basic@2 password=garden auth=weeds\n"
