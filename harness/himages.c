@@ -43,9 +43,9 @@ void himages_free(himages_t *im)
 
 static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err, size_t errlen)
 {
-    const char *file = bl == SCN_BL_EBOOT ? "boot-eboot.img" : "boot-safe.img";
-    if (im->qemu)
-        file = bl == SCN_BL_EBOOT ? "boot-eboot-qemu.img" : "boot-safe-qemu.img";
+    const char *mode = bl == SCN_BL_EBOOT ? "eboot" : bl == SCN_BL_SAFE_RAW ? "safe-raw" : "safe";
+    char file[48];
+    snprintf(file, sizeof(file), "boot-%s%s.img", mode, im->qemu ? "-qemu" : "");
     char e[256];
     if (im->have_dir && imagekit_load(&im->dir, file, &out->data, &out->len, e, sizeof(e)) == 0)
         return 0;
@@ -54,8 +54,10 @@ static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err
         return -1;
     }
     im->synthetic = true;
-    if (imagekit_synth_boot(bl == SCN_BL_EBOOT ? "eboot" : "safeboot", &out->data, &out->len) !=
-        0) {
+    const char *desc = bl == SCN_BL_EBOOT      ? BOOT_DESC_NAME_EBOOT
+                       : bl == SCN_BL_SAFE_RAW ? BOOT_DESC_NAME_SAFE_RAW
+                                               : BOOT_DESC_NAME_SAFE;
+    if (imagekit_synth_boot(desc, &out->data, &out->len) != 0) {
         snprintf(err, errlen, "cannot synthesize the %s bootloader image", file);
         return -1;
     }

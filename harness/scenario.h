@@ -33,6 +33,7 @@ typedef enum {
     SCN_BL_EBOOT,
     SCN_BL_SAFE,
     SCN_BL_SAFE_REV2, /* the safe bootloader, a different build (sector 0 changes) */
+    SCN_BL_SAFE_RAW,  /* the safe bootloader without the inflater ("safeboot-raw") */
 } scn_bootloader_t;
 
 /* An image reference: app@version[:size] (an app image), or fs@version[:size] (a filesystem
@@ -46,6 +47,7 @@ typedef struct scn_image_ref {
 typedef struct scn_device {
     char layout[16];
     scn_boot_mode_t boot;
+    bool safe_raw; /* boot=safe-raw: boot is SCN_BOOT_SAFE, the build without the inflater */
     uint64_t seed;
     bool signing;   /* the app requires signed updates (ARDUINO_SIGNING with the test key) */
     bool atomic_fs; /* the app is built with ATOMIC_FS_UPDATE */

@@ -8,6 +8,10 @@
 #include "layout.h"
 #include "qemu_device.h"
 
+#define SAFE_GZIP_WHY                                                                              \
+    "boot=safe: safe mode with the inflater does not fit the 4 KiB sector 0 on lx106 (no QEMU "    \
+    "image); boot=safe-raw runs on both targets"
+
 static int skip(char *why, size_t n, const char *fmt, const char *arg)
 {
     snprintf(why, n, fmt, arg);
@@ -42,9 +46,10 @@ int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_
         free(b);
     }
     const scn_device_t *d = &s->steps[0].u.device;
-    if (d->boot == SCN_BOOT_SAFE)
-        return skip(why, n, "%s",
-                    "boot=safe: the QEMU safe bootloader does not fit its 4 KiB sector yet");
+    /* Safe mode with the inflater is 912 B over sector 0 on lx106 (firmware/boot/README.md):
+     * no image exists to flash, so it cannot run here; safe-raw (the ESP8266's build) can. */
+    if (d->boot == SCN_BOOT_SAFE && !d->safe_raw)
+        return skip(why, n, "%s", SAFE_GZIP_WHY);
     if (d->signing)
         return skip(why, n, "%s", "signing=on: the QEMU app embeds no signing key");
     if (d->atomic_fs)
@@ -58,13 +63,13 @@ int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_
         const scn_step_t *st = &s->steps[i];
         if (st->verb == SCN_FLASH) {
             if (st->u.flash.bootloader == SCN_BL_SAFE || st->u.flash.bootloader == SCN_BL_SAFE_REV2)
-                return skip(why, n, "%s", "the safe bootloader has no QEMU image yet");
+                return skip(why, n, "%s", SAFE_GZIP_WHY);
             if (app_ok(&st->u.flash.app, why, n))
                 return 1;
         } else if (st->verb == SCN_UPDATE && !st->u.update.fs) {
             if (st->u.update.bootloader == SCN_BL_SAFE ||
                 st->u.update.bootloader == SCN_BL_SAFE_REV2)
-                return skip(why, n, "%s", "the safe bootloader has no QEMU image yet");
+                return skip(why, n, "%s", SAFE_GZIP_WHY);
             if (app_ok(&st->u.update.image, why, n))
                 return 1;
         }
