@@ -43,7 +43,8 @@ void himages_free(himages_t *im)
 
 static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err, size_t errlen)
 {
-    const char *mode = bl == SCN_BL_EBOOT ? "eboot" : bl == SCN_BL_SAFE_RAW ? "safe-raw" : "safe";
+    bool raw = bl == SCN_BL_SAFE_RAW || bl == SCN_BL_SAFE_RAW_REV2;
+    const char *mode = bl == SCN_BL_EBOOT ? "eboot" : raw ? "safe-raw" : "safe";
     char file[48];
     snprintf(file, sizeof(file), "boot-%s%s.img", mode, im->qemu ? "-qemu" : "");
     char e[256];
@@ -54,9 +55,9 @@ static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err
         return -1;
     }
     im->synthetic = true;
-    const char *desc = bl == SCN_BL_EBOOT      ? BOOT_DESC_NAME_EBOOT
-                       : bl == SCN_BL_SAFE_RAW ? BOOT_DESC_NAME_SAFE_RAW
-                                               : BOOT_DESC_NAME_SAFE;
+    const char *desc = bl == SCN_BL_EBOOT ? BOOT_DESC_NAME_EBOOT
+                       : raw              ? BOOT_DESC_NAME_SAFE_RAW
+                                          : BOOT_DESC_NAME_SAFE;
     if (imagekit_synth_boot(desc, &out->data, &out->len) != 0) {
         snprintf(err, errlen, "cannot synthesize the %s bootloader image", file);
         return -1;
@@ -114,12 +115,13 @@ int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref,
             goto done;
         }
     }
-    if (bl == SCN_BL_SAFE_REV2) {
+    if (bl == SCN_BL_SAFE_REV2 || bl == SCN_BL_SAFE_RAW_REV2) {
         /* Another build of the safe bootloader: the same image with one padding byte of its
          * sector changed (the ROM checksum covers only segment data, so it still boots), which
          * makes the update rewrite sector 0. */
         if (boot.len >= IMAGEKIT_BOOT_SECTOR) {
-            snprintf(err, errlen, "safe-rev2: the bootloader image fills its sector");
+            snprintf(err, errlen, "%s: the bootloader image fills its sector",
+                     bl == SCN_BL_SAFE_REV2 ? "safe-rev2" : "safe-raw-rev2");
             hbuf_free(out);
             goto done;
         }

@@ -32,8 +32,9 @@ typedef enum {
     SCN_BL_DEVICE = 0, /* the device's mode (device boot=...) */
     SCN_BL_EBOOT,
     SCN_BL_SAFE,
-    SCN_BL_SAFE_REV2, /* the safe bootloader, a different build (sector 0 changes) */
-    SCN_BL_SAFE_RAW,  /* the safe bootloader without the inflater ("safeboot-raw") */
+    SCN_BL_SAFE_REV2,     /* the safe bootloader, a different build (sector 0 changes) */
+    SCN_BL_SAFE_RAW,      /* the safe bootloader without the inflater ("safeboot-raw") */
+    SCN_BL_SAFE_RAW_REV2, /* the same, a different build (sector 0 changes) */
 } scn_bootloader_t;
 
 /* An image reference: app@version[:size] (an app image), or fs@version[:size] (a filesystem

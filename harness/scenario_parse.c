@@ -213,7 +213,8 @@ static bool unknown_arg(parser_t *p, const scn_tok_t *t, const char *verb, const
 }
 
 /* In scn_bootloader_t order from SCN_BL_EBOOT. */
-static const char *const bootloader_names[] = {"eboot", "safe", "safe-rev2", "safe-raw", NULL};
+static const char *const bootloader_names[] = {"eboot",    "safe",          "safe-rev2",
+                                               "safe-raw", "safe-raw-rev2", NULL};
 
 static bool val_bootloader(parser_t *p, const kv_t *kv, scn_bootloader_t *out)
 {
