@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "engine_internal.h"
-#include "layout.h"
 #include "qemu_device.h"
 
 #define SAFE_GZIP_WHY                                                                              \
@@ -50,15 +49,7 @@ int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_
      * no image exists to flash, so it cannot run here; safe-raw (the ESP8266's build) can. */
     if (d->boot == SCN_BOOT_SAFE && !d->safe_raw)
         return skip(why, n, "%s", SAFE_GZIP_WHY);
-    if (d->signing)
-        return skip(why, n, "%s", "signing=on: the QEMU app embeds no signing key");
-    if (d->atomic_fs)
-        return skip(why, n, "%s", "atomic_fs=yes: the QEMU app is built without it");
-    flash_layout_t want, autol;
-    if (!layout_by_name(d->layout, 0, &want) || !layout_auto(want.flash_size, &autol) ||
-        want.fs_start != autol.fs_start || want.fs_end != autol.fs_end)
-        return skip(why, n, "layout %s: the QEMU app uses the FLASH_MAP auto row of its chip",
-                    d->layout);
+    /* signing=, atomic_fs= and the layout reach the QEMU app over the bridge (QB_BUILD). */
     for (size_t i = 0; i < s->nsteps; i++) {
         const scn_step_t *st = &s->steps[i];
         if (st->verb == SCN_FLASH) {
