@@ -193,10 +193,12 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
      * chip is answered HAL_ERR_RANGE (eboot on blank flash asks for 0xFFFFFFFF bytes). */
     if (has_payload && a1 > FLASHSIM_MAX_SIZE)
         return false;
-    if ((returns_data || op == QB_STREAM_READ || op == QB_OFFER || op == QB_BUILD) &&
-        a1 > FLASHSIM_MAX_SIZE)
+    bool sized = returns_data || op == QB_STREAM_READ || op == QB_OFFER || op == QB_BUILD;
+    if (sized && a1 > FLASHSIM_MAX_SIZE)
         a1 = 0, op = op == QB_STREAM_READ ? op : 0x100u;
-    if (!grow(s, a1 ? a1 : 1))
+    /* Only where arg1 is a length: QB_APP_START's is the entry (0x401xxxxx), and growing to it
+     * allocated 1 GiB per app start (slow where malloc fills memory, MALLOC_PERTURB_). */
+    if (!grow(s, (sized || has_payload) && a1 ? a1 : 1))
         return false;
     if (has_payload && !read_full(req, s->buf, a1, deadline))
         return false;
