@@ -171,7 +171,9 @@ static scn_bootloader_t resolve_bl(engine_t *e, scn_bootloader_t bl)
 {
     if (bl != SCN_BL_DEVICE)
         return bl;
-    return e->dev_cfg.boot == SCN_BOOT_SAFE ? SCN_BL_SAFE : SCN_BL_EBOOT;
+    if (e->dev_cfg.boot != SCN_BOOT_SAFE)
+        return SCN_BL_EBOOT;
+    return e->dev_cfg.safe_raw ? SCN_BL_SAFE_RAW : SCN_BL_SAFE;
 }
 
 static int step_flash(engine_t *e, bstate_t *s, const scn_step_t *st)

@@ -43,9 +43,10 @@ void himages_free(himages_t *im)
 
 static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err, size_t errlen)
 {
-    const char *file = bl == SCN_BL_EBOOT ? "boot-eboot.img" : "boot-safe.img";
-    if (im->qemu)
-        file = bl == SCN_BL_EBOOT ? "boot-eboot-qemu.img" : "boot-safe-qemu.img";
+    bool raw = bl == SCN_BL_SAFE_RAW || bl == SCN_BL_SAFE_RAW_REV2;
+    const char *mode = bl == SCN_BL_EBOOT ? "eboot" : raw ? "safe-raw" : "safe";
+    char file[48];
+    snprintf(file, sizeof(file), "boot-%s%s.img", mode, im->qemu ? "-qemu" : "");
     char e[256];
     if (im->have_dir && imagekit_load(&im->dir, file, &out->data, &out->len, e, sizeof(e)) == 0)
         return 0;
@@ -54,8 +55,10 @@ static int boot_image(himages_t *im, scn_bootloader_t bl, hbuf_t *out, char *err
         return -1;
     }
     im->synthetic = true;
-    if (imagekit_synth_boot(bl == SCN_BL_EBOOT ? "eboot" : "safeboot", &out->data, &out->len) !=
-        0) {
+    const char *desc = bl == SCN_BL_EBOOT ? BOOT_DESC_NAME_EBOOT
+                       : raw              ? BOOT_DESC_NAME_SAFE_RAW
+                                          : BOOT_DESC_NAME_SAFE;
+    if (imagekit_synth_boot(desc, &out->data, &out->len) != 0) {
         snprintf(err, errlen, "cannot synthesize the %s bootloader image", file);
         return -1;
     }
@@ -112,12 +115,13 @@ int himages_pair(himages_t *im, scn_bootloader_t bl, const scn_image_ref_t *ref,
             goto done;
         }
     }
-    if (bl == SCN_BL_SAFE_REV2) {
+    if (bl == SCN_BL_SAFE_REV2 || bl == SCN_BL_SAFE_RAW_REV2) {
         /* Another build of the safe bootloader: the same image with one padding byte of its
          * sector changed (the ROM checksum covers only segment data, so it still boots), which
          * makes the update rewrite sector 0. */
         if (boot.len >= IMAGEKIT_BOOT_SECTOR) {
-            snprintf(err, errlen, "safe-rev2: the bootloader image fills its sector");
+            snprintf(err, errlen, "%s: the bootloader image fills its sector",
+                     bl == SCN_BL_SAFE_REV2 ? "safe-rev2" : "safe-raw-rev2");
             hbuf_free(out);
             goto done;
         }

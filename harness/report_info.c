@@ -58,7 +58,9 @@ void report_info_fill(const engine_t *e, const bstate_t *s, const hdev_recording
     info->filled = true;
     const flash_layout_t *l = &e->eff_layout;
     snprintf(info->boot, sizeof(info->boot), "%s",
-             e->dev_cfg.boot == SCN_BOOT_SAFE ? "safe" : "eboot");
+             e->dev_cfg.boot != SCN_BOOT_SAFE ? "eboot"
+             : e->dev_cfg.safe_raw            ? "safe-raw"
+                                              : "safe");
     snprintf(info->layout, sizeof(info->layout), "%s", e->layout.name);
     info->flash_size = e->layout.flash_size;
     info->control_passed = s->failures == 0;

@@ -36,7 +36,7 @@ typedef struct report_sweep_exp {
 
 typedef struct report_scenario_info {
     bool filled;
-    char boot[8]; /* eboot | safe */
+    char boot[12]; /* eboot | safe | safe-raw */
     char layout[16];
     uint32_t flash_size;
     bool sweep; /* the scenario had a sweep */

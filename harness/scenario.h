@@ -33,7 +33,9 @@ typedef enum {
     SCN_BL_DEVICE = 0, /* the device's mode (device boot=...) */
     SCN_BL_EBOOT,
     SCN_BL_SAFE,
-    SCN_BL_SAFE_REV2, /* the safe bootloader, a different build (sector 0 changes) */
+    SCN_BL_SAFE_REV2,     /* the safe bootloader, a different build (sector 0 changes) */
+    SCN_BL_SAFE_RAW,      /* the safe bootloader without the inflater ("safeboot-raw") */
+    SCN_BL_SAFE_RAW_REV2, /* the same, a different build (sector 0 changes) */
 } scn_bootloader_t;
 
 /* An image reference: app@version[:size] (an app image), or fs@version[:size] (a filesystem
@@ -47,6 +49,7 @@ typedef struct scn_image_ref {
 typedef struct scn_device {
     char layout[16];
     scn_boot_mode_t boot;
+    bool safe_raw; /* boot=safe-raw: boot is SCN_BOOT_SAFE, the build without the inflater */
     uint64_t seed;
     bool signing;   /* the app requires signed updates (ARDUINO_SIGNING with the test key) */
     bool atomic_fs; /* the app is built with ATOMIC_FS_UPDATE */

@@ -212,7 +212,9 @@ static bool unknown_arg(parser_t *p, const scn_tok_t *t, const char *verb, const
                 tok_desc(t, d, sizeof(d)));
 }
 
-static const char *const bootloader_names[] = {"eboot", "safe", "safe-rev2", NULL};
+/* In scn_bootloader_t order from SCN_BL_EBOOT. */
+static const char *const bootloader_names[] = {"eboot",    "safe",          "safe-rev2",
+                                               "safe-raw", "safe-raw-rev2", NULL};
 
 static bool val_bootloader(parser_t *p, const kv_t *kv, scn_bootloader_t *out)
 {
@@ -247,11 +249,13 @@ static bool parse_device(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
                             (int)kv.vlen, kv.val);
             snprintf(d->layout, sizeof(d->layout), "%s", name);
         } else if (span_is(kv.key, kv.klen, "boot")) {
-            static const char *const modes[] = {"eboot", "safe", NULL};
+            static const char *const modes[] = {"eboot", "safe", "safe-raw", NULL};
             int c = val_choice(p, kv.val, kv.vlen, kv.vcol, "a boot mode", modes);
             if (c < 0)
                 return false;
-            d->boot = (scn_boot_mode_t)c;
+            /* safe-raw is safe mode (journal, layout, checks) with the raw-only build. */
+            d->boot = c == 0 ? SCN_BOOT_EBOOT : SCN_BOOT_SAFE;
+            d->safe_raw = c == 2;
             have_boot = true;
         } else if (span_is(kv.key, kv.klen, "seed")) {
             uint64_t v;
@@ -269,7 +273,8 @@ static bool parse_device(parser_t *p, const scn_tok_t *t, size_t n, scn_step_t *
         }
     }
     if (!have_boot)
-        return perr(p, st->col, "expected boot=eboot or boot=safe on the device line");
+        return perr(p, st->col,
+                    "expected boot=eboot, boot=safe or boot=safe-raw on the device line");
     return true;
 }
 

@@ -474,8 +474,11 @@ static bool rom_check(hdev_t *d, boot_mode_t *mode)
         return false;
     if (!strcmp(desc.name, BOOT_DESC_NAME_EBOOT))
         *mode = BOOT_MODE_EBOOT;
-    else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE) || !strcmp(desc.name, BOOT_DESC_NAME_SAFE_RAW))
-        *mode = BOOT_MODE_SAFE; /* raw: the app's Updater stages gzip uploads inflated */
+    else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE))
+        *mode = BOOT_MODE_SAFE;
+    else if (!strcmp(desc.name, BOOT_DESC_NAME_SAFE_RAW))
+        *mode = BOOT_MODE_SAFE_RAW; /* the host build without the inflater, like the image's;
+                                     * the app's Updater stages gzip uploads inflated */
     else
         return false;
     return true;
@@ -681,7 +684,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
         c.fs = d->fs;
         c.cfg = &d->cfg;
         c.job = pending_job;
-        c.safe = mode == BOOT_MODE_SAFE;
+        c.safe = mode != BOOT_MODE_EBOOT;
         c.journal_lo = journal_area(d->cfg.layout.flash_size);
         c.journal_hi = c.journal_lo + JOURNAL_AREA_SIZE;
         if (resident_on && !rec && !d->debug_next && !d->cfg.backend) { /* not another target */

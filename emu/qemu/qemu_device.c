@@ -25,6 +25,12 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
                           .timeout_ms = q->timeout_ms ? q->timeout_ms : 20000u,
                           .on_write = note,
                           .on_write_ctx = d};
+    /* The app's build options are the device's (as the native target's app gets them). */
+    const hdev_config_t *dc = hdev_config(d);
+    cfg.build_layout = dc->layout.name;
+    cfg.build_signing = dc->signing;
+    cfg.build_pubkey_pem = dc->signing_pubkey_pem;
+    cfg.build_atomic_fs = dc->atomic_fs;
     if (job) {
         cfg.stream = job->data;
         cfg.stream_len = job->len;

@@ -126,6 +126,22 @@ static uint32_t serve_offer(server_t *s, uint32_t len)
     return 1;
 }
 
+/* QB_BUILD: the app's build options (qb_build_t) into s->buf; returns 1 if there are any. */
+static uint32_t serve_build(server_t *s, uint32_t len)
+{
+    const qemu_run_cfg_t *c = s->cfg;
+    if (!c->build_layout || len < QB_BUILD_SIZE)
+        return 0;
+    memset(s->buf, 0, len);
+    put32(s->buf, (c->build_signing ? QB_BUILD_SIGNING : 0u) |
+                      (c->build_atomic_fs ? QB_BUILD_ATOMIC_FS : 0u));
+    snprintf((char *)s->buf + 4, 16, "%s", c->build_layout);
+    const char *pem = c->build_pubkey_pem;
+    if (pem && strlen(pem) < QB_BUILD_SIZE - 20u)
+        memcpy(s->buf + 20, pem, strlen(pem)); /* else left empty: the app fails closed */
+    return 1;
+}
+
 static void serve_report(server_t *s, uint32_t ok, uint32_t len)
 {
     qemu_run_result_t *r = s->res;
@@ -177,9 +193,12 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
      * chip is answered HAL_ERR_RANGE (eboot on blank flash asks for 0xFFFFFFFF bytes). */
     if (has_payload && a1 > FLASHSIM_MAX_SIZE)
         return false;
-    if ((returns_data || op == QB_STREAM_READ) && a1 > FLASHSIM_MAX_SIZE)
+    bool sized = returns_data || op == QB_STREAM_READ || op == QB_OFFER || op == QB_BUILD;
+    if (sized && a1 > FLASHSIM_MAX_SIZE)
         a1 = 0, op = op == QB_STREAM_READ ? op : 0x100u;
-    if (!grow(s, a1 ? a1 : 1))
+    /* Only where arg1 is a length: QB_APP_START's is the entry (0x401xxxxx), and growing to it
+     * allocated 1 GiB per app start (slow where malloc fills memory, MALLOC_PERTURB_). */
+    if (!grow(s, (sized || has_payload) && a1 ? a1 : 1))
         return false;
     if (has_payload && !read_full(req, s->buf, a1, deadline))
         return false;
@@ -248,6 +267,11 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         break;
     case QB_REPORT:
         serve_report(s, a0, a1);
+        break;
+    case QB_BUILD:
+        value = serve_build(s, a1);
+        payload = value ? a1 : 0;
+        status = value ? 0u : 1u;
         break;
     case QB_APP_START:
         status = app_check(s, a0, a1) ? 0u : 1u;

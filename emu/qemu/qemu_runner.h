@@ -28,6 +28,12 @@ typedef struct {
     int offer_command;     /* U_FLASH (0) or U_FS */
     const char *offer_md5; /* 32 hex or NULL */
     bool offer_no_restart;
+    /* The app's build options (QB_BUILD): none when build_layout is NULL (the app then uses
+     * the FLASH_MAP auto row, no signing, no ATOMIC_FS_UPDATE). */
+    const char *build_layout;     /* layout name */
+    bool build_signing;           /* with build_pubkey_pem (PEM text) */
+    const char *build_pubkey_pem; /* NULL/too long: signing fails closed in the app */
+    bool build_atomic_fs;
     unsigned timeout_ms; /* wall-clock hang limit; 0 = 10 s */
     /* Called before each flash program/erase and RTC change is applied to fs (may be NULL):
      * kind 0 program (data, len), 1 sector erase (addr = its address), 3 RTC (data = the

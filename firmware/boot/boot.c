@@ -15,7 +15,11 @@ inflate_state_t boot_inflate;
 
 int boot_main(boot_mode_t mode)
 {
-    return mode == BOOT_MODE_SAFE ? boot_safe() : boot_eboot();
+#if BOOT_HAVE_SAFE_RAW
+    if (mode == BOOT_MODE_SAFE_RAW)
+        return boot_safe_raw();
+#endif
+    return mode == BOOT_MODE_EBOOT ? boot_eboot() : boot_safe();
 }
 
 void boot_putc(char c)

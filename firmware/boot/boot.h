@@ -9,6 +9,9 @@
 typedef enum {
     BOOT_MODE_EBOOT = 0, /* behaves like the Arduino core's eboot, weaknesses included */
     BOOT_MODE_SAFE = 1,  /* power-fail-safe: flash journal, resumable verified copy */
+    /* safe mode built without the inflater (descriptor "safeboot-raw", BOOT_SAFE_GZIP=0): a
+     * gzip stage is refused. Host builds only (the lx106 ports build one mode per image). */
+    BOOT_MODE_SAFE_RAW = 2,
 } boot_mode_t;
 
 /* Runs one boot. Returns only when no app could be started; the value is eboot's result code

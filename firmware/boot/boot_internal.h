@@ -76,5 +76,6 @@ int boot_write_sector(uint32_t addr, const uint8_t *buf);
 
 int boot_eboot(void);
 int boot_safe(void);
+int boot_safe_raw(void); /* host builds: boot_safe.c built with BOOT_SAFE_GZIP=0 */
 
 #endif

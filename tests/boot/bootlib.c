@@ -44,7 +44,7 @@ bt_t *bt_new(const char *layout_name, boot_mode_t mode, const uint8_t *old, size
     cr_assert(layout_by_name(layout_name, 0, &l), "layout %s", layout_name);
     b->mode = mode;
     b->layout = l;
-    if (mode == BOOT_MODE_SAFE)
+    if (mode != BOOT_MODE_EBOOT)
         cr_assert(layout_for_safe_boot(&l, l.flash_size, &b->layout));
     flashsim_config_t cfg = {.size = l.flash_size, .seed = 7};
     b->fs = flashsim_new(&cfg);
@@ -139,7 +139,7 @@ bool bt_update(bt_t *b, const uint8_t *data, size_t len, int command, bool atomi
     cfg.layout = &b->layout;
     cfg.atomic_fs_update = atomic_fs;
     cfg.inflate_work = &work;
-    cfg.safe_journal = b->mode == BOOT_MODE_SAFE;
+    cfg.safe_journal = b->mode != BOOT_MODE_EBOOT;
     updater_init(&up, &cfg);
     bool ok = updater_begin(&up, (uint32_t)len, command);
     ok = ok && updater_write(&up, data, (uint32_t)len) == len;
@@ -157,7 +157,7 @@ void bt_stage(bt_t *b, const uint8_t *data, size_t len, uint32_t src, uint32_t d
     boot_cmd_t cmd;
     boot_cmd_make(&cmd, BOOT_CMD_COPY_RAW, src, dst, (uint32_t)len);
     cr_assert_eq(boot_cmd_write(&cmd), HAL_OK);
-    if (b->mode == BOOT_MODE_SAFE)
+    if (b->mode != BOOT_MODE_EBOOT)
         cr_assert_eq(journal_record_pending(src, dst, (uint32_t)len), HAL_OK);
     native_port_detach();
 }

@@ -351,3 +351,38 @@ Test(safe, torn_pending_record_from_end_is_ignored)
     }
     flashsim_snapshot_unref(s);
 }
+
+/* The host build without the inflater (boot_safe_raw, what a "safeboot-raw" image runs on the
+ * native target, like the ESP8266 and QEMU builds): a gzip stage placed by hand (the Updater
+ * refuses to make one) is refused before anything is erased and the old app boots. */
+Test(safe, raw_build_refuses_a_gzip_stage)
+{
+    bt_free(b);
+    b = bt_new("4m1m", BOOT_MODE_SAFE_RAW, old_p, old_n);
+    size_t gz_n;
+    uint8_t *gz = tb_gzip(new_p, new_n, &gz_n);
+    bt_stage(b, gz, gz_n, stage_addr(gz_n), 0, new_p, new_n);
+    uint64_t before = erases_below(b->layout.fs_end);
+    cr_assert_eq(bt_boot(b), BT_APP);
+    cr_assert(bt_console_has(b, "chk:12\n"), "console: %s", b->console);
+    cr_assert_eq(bt_flash_state(b), BT_FLASH_OLD);
+    cr_assert_eq(erases_below(b->layout.fs_end), before);
+    free(gz);
+}
+
+/* Control: the same stage on the gzip-capable build is applied (so the refusal above is the
+ * build's, not the stage's), and the raw build copies a raw stage. */
+Test(safe, raw_build_control_gzip_and_raw_stages)
+{
+    size_t gz_n;
+    uint8_t *gz = tb_gzip(new_p, new_n, &gz_n);
+    bt_stage(b, gz, gz_n, stage_addr(gz_n), 0, new_p, new_n);
+    cr_assert_eq(bt_boot_until_app(b, 4), BT_APP);
+    cr_assert_eq(bt_flash_state(b), BT_FLASH_NEW, "console: %s", b->console);
+    free(gz);
+    bt_free(b);
+    b = bt_new("4m1m", BOOT_MODE_SAFE_RAW, old_p, old_n);
+    bt_stage(b, new_p, new_n, stage_addr(new_n), 0, new_p, new_n);
+    cr_assert_eq(bt_boot_until_app(b, 4), BT_APP);
+    cr_assert_eq(bt_flash_state(b), BT_FLASH_NEW, "console: %s", b->console);
+}

@@ -1,6 +1,7 @@
 #!/bin/sh
 # otasim equiv (issue 8): at least 15 scenarios (scenarios/ and tests/emu/equiv/) agree on both
-# targets after every step (flash SHA-256, RTC memory, boot outcome), none differs; negative
+# targets after every step (flash SHA-256, RTC memory, boot outcome), none differs, none of the
+# safe-raw ones is skipped; negative
 # control: a "QEMU" that ends every boot at once (exit 0x52, nothing run) must DIFFER, naming
 # the step, with both consoles.
 # usage: run_equiv.sh OTASIM SCENARIOS-DIR EQUIV-DIR
@@ -17,6 +18,8 @@ for d in "$2" "$3"; do
     a=$(sed -n 's/^equiv .*: \([0-9]*\) agree, \([0-9]*\) differ.*/\1/p' "$T/out")
     agree=$((agree + ${a:-0}))
     grep -q "^DIFFER" "$T/out" && fail "$d: a scenario differs"
+    # boot=safe-raw (and signing=, atomic_fs=, layouts) run on both targets: never skipped.
+    grep "^SKIP .*\(saferaw\|signing\|atomic_fs\|layout\)" "$T/out" && fail "$d: a skip that should run"
 done
 [ "$agree" -ge 15 ] || fail "only $agree scenarios agree (>= 15 needed)"
 printf '#!/bin/sh\nexit 82\n' >"$T/fake-qemu" # 82 = 0x52, QB_EXIT_IDLE

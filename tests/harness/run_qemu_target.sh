@@ -1,7 +1,7 @@
 #!/bin/sh
-# --target qemu (issue 8): a sweep under QEMU gives the native target's tally, every boot is a
-# real qemu-system-xtensa process (a counting wrapper), what QEMU cannot run is an explicit
-# SKIP (exit 77) naming why / what to install, and misuse exits 2.
+# --target qemu (issue 8): a sweep under QEMU gives the native target's tally (eboot and
+# safe-raw), every boot is a real qemu-system-xtensa process (a counting wrapper), what QEMU
+# cannot run is an explicit SKIP (exit 77) naming why / what to install, and misuse exits 2.
 # usage: run_qemu_target.sh OTASIM SCENARIOS-DIR QEMU
 set -u
 O=$1
@@ -24,11 +24,19 @@ n=$(tally "$T/native"); q=$(tally "$T/qemu.out")
 boots=$(wc -l <"$T/boots" 2>/dev/null || echo 0)
 [ "$boots" -ge 83 ] || fail "only $boots QEMU processes for 83 branches + the control"
 echo "sweep under qemu: $q, $boots QEMU boots"
+# ... and on the raw-only safe bootloader (boot=safe-raw: the lx106 build under QEMU, its host
+# build on the native target), with the sweep's own expectations (brick=0, old and new seen).
+"$O" run "$S/sketch_raw_saferaw_sweep.scn" --no-progress >"$T/native-sr" 2>&1 || fail "native safe-raw"
+"$O" sweep "$S/sketch_raw_saferaw_sweep.scn" --target qemu -j 2 --no-progress >"$T/qemu-sr" 2>&1 ||
+    { fail "qemu safe-raw sweep"; cat "$T/qemu-sr"; }
+n=$(tally "$T/native-sr"); q=$(tally "$T/qemu-sr")
+[ -n "$n" ] && [ "$n" = "$q" ] || fail "safe-raw tallies differ: native '$n', qemu '$q'"
+echo "safe-raw sweep under qemu: $q"
 
 # 2. Explicit skips, exit 77, with the reason.
 "$O" run "$S/sketch_raw_safe_sweep.scn" --target qemu >"$T/safe" 2>&1; rc=$?
 [ $rc = 77 ] || fail "safe scenario: exit $rc, expected 77 (skip)"
-grep -q "^SKIP .*4 KiB" "$T/safe" || { fail "safe: no SKIP line"; cat "$T/safe"; }
+grep -q "^SKIP .*4 KiB.*safe-raw" "$T/safe" || { fail "safe: no SKIP line"; cat "$T/safe"; }
 OTASIM_QEMU_BIN=/nonexistent "$O" run "$S/md5_mismatch.scn" --target qemu >"$T/noq" 2>&1; rc=$?
 [ $rc = 77 ] || fail "no qemu: exit $rc, expected 77"
 grep -q "apt-get install qemu-system-misc" "$T/noq" || { fail "no qemu: no package"; cat "$T/noq"; }

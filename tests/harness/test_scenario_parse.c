@@ -128,6 +128,29 @@ Test(scenario_parse, defaults)
     scenario_free(s);
 }
 
+/* boot=safe-raw is safe mode (every safe rule applies) with the raw-only build; the other
+ * modes leave safe_raw false. */
+Test(scenario_parse, safe_raw)
+{
+    scenario_t *s = parse("device boot=safe-raw\nflash app=basic@1 bootloader=safe-raw\n"
+                          "update sketch image=basic@2 bootloader=safe-raw-rev2\n");
+    cr_assert_not_null(s, "%s", err);
+    cr_expect_eq(s->steps[0].u.device.boot, SCN_BOOT_SAFE);
+    cr_expect(s->steps[0].u.device.safe_raw);
+    cr_expect_eq(s->steps[1].u.flash.bootloader, SCN_BL_SAFE_RAW);
+    cr_expect_eq(s->steps[2].u.update.bootloader, SCN_BL_SAFE_RAW_REV2);
+    scenario_free(s);
+    const char *modes[] = {"device boot=safe\nflash app=basic@1\n",
+                           "device boot=eboot\nflash app=basic@1\n"};
+    for (int i = 0; i < 2; i++) {
+        s = parse(modes[i]);
+        cr_assert_not_null(s, "%s", err);
+        cr_expect_not(s->steps[0].u.device.safe_raw, "%s", modes[i]);
+        cr_expect_eq(s->steps[0].u.device.boot, i == 0 ? SCN_BOOT_SAFE : SCN_BOOT_EBOOT);
+        scenario_free(s);
+    }
+}
+
 Test(scenario_parse, no_trailing_newline_and_crlf)
 {
     scenario_t *s = parse("device boot=eboot\r\nflash app=basic@1\r\nboot");
@@ -161,8 +184,13 @@ Test(scenario_parse, verb_errors)
           "corrupt), got 'devise'");
     fails("flash app=basic@1\n",
           "t.scn:1:1: expected the scenario to start with a 'device' line, got 'flash'");
-    fails("device layout=4m2m\n", "t.scn:1:1: expected boot=eboot or boot=safe on the device line");
-    fails("device boot=fast\n", "t.scn:1:13: expected a boot mode (eboot or safe), got 'fast'");
+    fails("device layout=4m2m\n",
+          "t.scn:1:1: expected boot=eboot, boot=safe or boot=safe-raw on the device line");
+    fails("device boot=fast\n",
+          "t.scn:1:13: expected a boot mode (eboot, safe or safe-raw), got 'fast'");
+    fails("device boot=safe\nflash app=basic@1 bootloader=safe-raw3\n",
+          "t.scn:2:30: expected a bootloader (eboot, safe, safe-rev2, safe-raw or safe-raw-rev2), "
+          "got 'safe-raw3'");
     fails("device boot=safe layout=5m\n",
           "t.scn:1:25: expected a layout name (1m, 1m64, ..., 4m2m, 4m3m, auto-4m, ...), got '5m'");
     fails("device boot=safe seed=x1\n", "t.scn:1:23: expected a number for seed=, got 'x1'");

@@ -1,8 +1,9 @@
 /* The QEMU port of the basic app (firmware/apps/basic): the update offered is the runner's
  * (QB_OFFER: the native device's job, same fields), its bytes arrive over the bridge's stream
- * channel (QB_STREAM_READ), and the outcome goes back to the runner (QB_REPORT). The layout is
- * the FLASH_MAP auto row for the chip's real size, as on the esp8266 port. No signing key is
- * built in (updates are accepted unsigned). */
+ * channel (QB_STREAM_READ), and the outcome goes back to the runner (QB_REPORT). The build
+ * options (layout, signing key, ATOMIC_FS_UPDATE) are the runner's (QB_BUILD: what the
+ * scenario's app was built with, so one image serves every scenario); without them the layout
+ * is the FLASH_MAP auto row for the chip's real size, unsigned, no ATOMIC_FS_UPDATE. */
 #include <string.h>
 
 #include "app_port_qemu.h"
@@ -11,6 +12,7 @@
 #include "hal.h"
 #include "layout.h"
 #include "qemu_bridge.h"
+#include "rsa_verify.h"
 
 /* The stream: a small buffer refilled over the bridge. */
 typedef struct qstream {
@@ -88,16 +90,42 @@ static void report(void *ctx, const basic_result_t *res)
     qemu_bridge_call(QB_REPORT, res->ok, (uint32_t)(4 + n), out, 0, 0);
 }
 
+/* The build options (QB_BUILD); zero = none given. Static: large, and kept for the Updater. */
+static qb_build_t build;
+static rsa_public_key_t key;
+
+/* As the esp8266 port's signing_esp8266.c: with signing on, a key that does not parse leaves
+ * the Updater without one, and it refuses every update (fail closed). */
+static void configure(void *ctx, updater_config_t *cfg)
+{
+    (void)ctx;
+    if (!(build.flags & QB_BUILD_SIGNING))
+        return;
+    cfg->require_signature = true;
+    build.pem[sizeof build.pem - 1] = '\0';
+    if (rsa_parse_public_key_pem(build.pem, strlen(build.pem), &key) == RSA_OK)
+        cfg->signing_key = &key;
+}
+
 int qemu_app_main(void)
 {
     static flash_layout_t layout;
-    if (!layout_auto(hal_flash_real_size(), &layout)) {
+    static uint32_t raw[QB_BUILD_SIZE / 4];
+    uint32_t have = 0;
+    if (qemu_bridge_call(QB_BUILD, 0, QB_BUILD_SIZE, 0, raw, &have) == 0 && have)
+        memcpy(&build, raw, sizeof build);
+    build.layout[sizeof build.layout - 1] = '\0';
+    bool ok = build.layout[0] ? layout_by_name(build.layout, hal_flash_real_size(), &layout)
+                              : layout_auto(hal_flash_real_size(), &layout);
+    if (!ok) {
         hal_console_write("basic: no layout for this flash size\n", 37);
         return 1;
     }
     basic_port_t port = {.name = APP_NAME,
                          .version = APP_VERSION,
                          .layout = &layout,
+                         .atomic_fs = (build.flags & QB_BUILD_ATOMIC_FS) != 0,
+                         .configure = configure,
                          .next_offer = next_offer,
                          .report = report};
     basic_app_run(&port);

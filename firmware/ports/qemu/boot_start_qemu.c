@@ -4,7 +4,8 @@
  * the link-time optimiser). Unlike the ROM, it provides no stack: boot_start sets a1 to 0x3FFFFFF0
  * (where eboot starts apps too; apps' DRAM segments end below it), opens the bridge, clears .bss
  * and runs one boot; no bootable app restarts, as eboot does. Compiled once per mode:
- * -DBOOT_QEMU_SAFE=0 (descriptor "eboot") or 1 ("safeboot"). */
+ * -DBOOT_QEMU_SAFE=0 (descriptor "eboot") or 1 ("safeboot"; with -DBOOT_SAFE_GZIP=0, no
+ * inflater: "safeboot-raw"). */
 #include <stdint.h>
 
 #include "app_desc.h"
@@ -17,8 +18,13 @@
 #ifndef BOOT_QEMU_SAFE
 #error "build with -DBOOT_QEMU_SAFE=0 or 1"
 #endif
-#if BOOT_QEMU_SAFE
+#ifndef BOOT_SAFE_GZIP
+#define BOOT_SAFE_GZIP 1
+#endif
+#if BOOT_QEMU_SAFE && BOOT_SAFE_GZIP
 #define BOOT_QEMU_NAME BOOT_DESC_NAME_SAFE
+#elif BOOT_QEMU_SAFE
+#define BOOT_QEMU_NAME BOOT_DESC_NAME_SAFE_RAW
 #else
 #define BOOT_QEMU_NAME BOOT_DESC_NAME_EBOOT
 #endif

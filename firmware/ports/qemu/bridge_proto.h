@@ -37,10 +37,11 @@ enum {
     QB_BOOT_MODE = 9,    /* value = boot-mode straps */
     QB_STREAM_READ = 10, /* arg1 max len; value = bytes that follow (0 = end of stream) */
     QB_PING = 11,        /* round-trip measurement: value = arg0 */
-    QB_OFFER = 12,       /* arg1 = QB_OFFER_SIZE: status 0, value 1 and a qb_offer_t; status 1 = none */
-    QB_REPORT = 13,      /* arg0 ok, arg1 len, payload: int32 error, then the message text */
-    QB_APP_START = 14,   /* arg0 app image address, arg1 entry: status 0 = jump (the host
-                            checked the image as the native boot port does), else refuse */
+    QB_OFFER = 12,  /* arg1 = QB_OFFER_SIZE: status 0, value 1 and a qb_offer_t; status 1 = none */
+    QB_REPORT = 13, /* arg0 ok, arg1 len, payload: int32 error, then the message text */
+    QB_APP_START = 14, /* arg0 app image address, arg1 entry: status 0 = jump (the host
+                          checked the image as the native boot port does), else refuse */
+    QB_BUILD = 15,     /* arg1 = QB_BUILD_SIZE: status 0 and a qb_build_t; 1 = defaults */
 };
 
 /* Exit codes of a QEMU run (semihosting exit): what ended the boot. */
@@ -62,5 +63,19 @@ typedef struct qb_offer {
     char md5[36];      /* NUL-terminated hex */
 } qb_offer_t;
 #define QB_OFFER_SIZE 48u
+
+/* QB_BUILD's payload: the app's build options, which on the native target are the device
+ * configuration (hdev_config_t) and on a board are compiled in. One QEMU app image serves
+ * every scenario: the runner says which board-menu layout, signing key and ATOMIC_FS_UPDATE
+ * the scenario's app was "built" with (firmware/ports/qemu/basic_qemu.c). */
+#define QB_BUILD_SIGNING 1u   /* require signed updates with pem[] (fail closed when unusable) */
+#define QB_BUILD_ATOMIC_FS 2u /* ATOMIC_FS_UPDATE */
+typedef struct qb_build {
+    uint32_t flags;  /* QB_BUILD_* */
+    char layout[16]; /* a layout name (layout_by_name); "" = the FLASH_MAP auto row */
+    char pem[1004];  /* the public key, PEM, NUL-terminated */
+} qb_build_t;
+#define QB_BUILD_SIZE 1024u
+_Static_assert(sizeof(qb_build_t) == QB_BUILD_SIZE, "QB_BUILD's payload size");
 
 #endif
