@@ -18,9 +18,6 @@ static int app_ok(const scn_image_ref_t *r, char *why, size_t n)
 {
     if (strcmp(r->name, "basic") != 0)
         return skip(why, n, "app %s has no QEMU build (only basic)", r->name);
-    if (r->size)
-        return skip(why, n, "%s: sized images (NAME@V:SIZE) are synthesized, no QEMU build",
-                    r->name);
     return 0;
 }
 
