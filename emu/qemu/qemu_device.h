@@ -6,11 +6,21 @@
 #define OTASIM_EMU_QEMU_DEVICE_H
 
 #include "native_device.h"
+#include "qemu_runner.h"
 
 typedef struct qemu_device {
     hdev_backend_t backend; /* pass &backend as hdev_config_t.backend */
     const char *qemu;       /* qemu-system-xtensa */
     unsigned timeout_ms;    /* per boot wall-clock hang limit (0 = 20 s) */
+    /* The repeat of a read-only boot (qemu_device.c): the last boot, when it only read and
+     * restarted; `repeats` counts boots answered from it, `runs` the QEMU processes. */
+    bool no_repeat; /* $OTASIM_QEMU_NO_REPEAT: every boot is a QEMU process */
+    bool memo_ok;
+    flashsim_t *memo_fs;
+    uint32_t memo_mode;
+    uint64_t memo_rom; /* hash of sector 0, which the ROM step loads */
+    qemu_req_log_t log, memo_log;
+    unsigned long runs, repeats;
 } qemu_device_t;
 
 void qemu_device_init(qemu_device_t *q, const char *qemu);

@@ -36,7 +36,33 @@ typedef struct {
     void (*on_write)(void *ctx, int kind, bool in_app, uint32_t addr, uint32_t len,
                      const uint8_t *data);
     void *on_write_ctx;
+    struct qemu_req_log *log; /* if not NULL: every request served is appended (below) */
 } qemu_run_cfg_t;
+
+/* The requests of one boot, for qemu_device.c's repeat of a boot that only read (a brick
+ * looping in its bootloader): each answer's status, value and a hash of its payload. `pure`
+ * stays true while every request is one whose answer depends only on the flash and RTC
+ * contents, the straps and the chip (reads, info, boot mode, app start, ping, a read longer
+ * than any chip: op 0x100, refused). */
+typedef struct qemu_req {
+    uint32_t op, a0, a1, status, value;
+    uint64_t hash;      /* FNV-1a of the payload returned (0 bytes: the offset basis) */
+    size_t console_len; /* console captured when it was answered */
+} qemu_req_t;
+
+typedef struct qemu_req_log {
+    qemu_req_t *reqs;
+    size_t n, cap;
+    bool pure;
+} qemu_req_log_t;
+
+uint64_t qemu_hash(const void *data, size_t len);
+
+/* QB_APP_START's check (the native boot port's): valid headers and app checksum, a
+ * descriptor, the entry the bootloader read. Reads flash with flashsim_peek (no side
+ * effects); name/version from the descriptor when it passes. */
+bool qemu_app_check(flashsim_t *fs, uint32_t image_addr, uint32_t entry, char *name,
+                    size_t name_len, uint32_t *version);
 
 typedef struct {
     int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
