@@ -37,6 +37,11 @@ static void usage_bench(FILE *out)
             "  --fork-boots         every boot in its own fork() (the old model), not resident\n"
             "                       in the worker process: the before/after comparison\n"
             "  --quick              a tiny run (64k image, 40 pairs, 6 naive samples) for tests\n"
+            "  --target qemu        the QEMU benchmark instead: eboot, layout auto-4m, a cut\n"
+            "                       before each sector's erase (staging, copy), swept under\n"
+            "                       QEMU and on native (same images) in one run: both\n"
+            "                       tallies must agree; prints the wall-time ratio (uses\n"
+            "                       -j, --seed, --size, --quick)\n"
             "  -h, --help           this text\n");
 }
 
@@ -72,18 +77,20 @@ static int bench_sweep(int argc, char **argv)
         {"naive-sample", required_argument, NULL, 'n'},
         {"quick", no_argument, NULL, 'q'},
         {"fork-boots", no_argument, NULL, 'f'},
+        {"target", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     uint64_t jobs = workers_default_jobs(), seed = 1, size = 1024 * 1024, pairs = 100000,
              naive = 16;
-    bool quick = false, fork_boots = false, set_size = false, set_pairs = false, set_naive = false;
+    bool quick = false, fork_boots = false, qemu = false, set_size = false, set_pairs = false,
+         set_naive = false;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "j:h", longs, NULL)) != -1) {
         uint64_t v = 0;
-        bool ok = c == 'q' || c == 'h' || c == 'f' || (optarg && parse_u64(optarg, &v));
+        bool ok = c == 'q' || c == 'h' || c == 'f' || c == 't' || (optarg && parse_u64(optarg, &v));
         const char *what = NULL;
         switch (c) {
         case 'j':
@@ -116,6 +123,12 @@ static int bench_sweep(int argc, char **argv)
         case 'f':
             fork_boots = true;
             break;
+        case 't':
+            what = !strcmp(optarg, "qemu") || !strcmp(optarg, "native")
+                       ? NULL
+                       : "--target expects native or qemu";
+            qemu = !strcmp(optarg, "qemu");
+            break;
         case 'h':
             usage_bench(stdout);
             return 0;
@@ -135,6 +148,9 @@ static int bench_sweep(int argc, char **argv)
         usage_bench(stderr);
         return 2;
     }
+    if (qemu)
+        return bench_sweep_qemu((unsigned)jobs, (unsigned long long)seed,
+                                quick && !set_size ? 64 * 1024 : (unsigned long long)size);
     if (quick) {
         size = set_size ? size : 64 * 1024;
         pairs = set_pairs ? pairs : 40;

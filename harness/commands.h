@@ -14,7 +14,9 @@ typedef struct otasim_command {
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);            /* cmd_bench.c: 'bench sweep' */
 int cmd_bench_primitives(int argc, char **argv); /* cmd_bench_primitives.c */
-int cmd_run(int argc, char **argv);              /* cmd_run.c: scenarios */
+/* cmd_bench_qemu.c: 'bench sweep --target qemu' (0 pass, 1 fail, 77 skipped) */
+int bench_sweep_qemu(unsigned jobs, unsigned long long seed, unsigned long long size);
+int cmd_run(int argc, char **argv); /* cmd_run.c: scenarios */
 int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);       /* cmd_equiv.c */
@@ -27,6 +29,6 @@ int cmd_upload(int argc, char **argv);      /* tools/cmd_upload.c */
 int cmd_romloader(int argc, char **argv);   /* tools/cmd_romloader.c */
 int cmd_flash(int argc, char **argv);       /* tools/cmd_flash.c */
 int cmd_bench_flash(int argc, char **argv); /* tools/cmd_bench_flash.c: 'bench flash' */
-int cmd_device(int argc, char **argv);    /* cmd_device.c */
+int cmd_device(int argc, char **argv);      /* cmd_device.c */
 
 #endif
