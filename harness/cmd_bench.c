@@ -22,6 +22,8 @@ static void usage_bench(FILE *out)
     fprintf(out,
             "usage: otasim bench sweep [options]\n"
             "       otasim bench primitives [options]   (see otasim bench primitives --help)\n"
+            "       otasim bench boot-insns [--quick]   (eboot's instructions for a 1 MiB raw\n"
+            "                            and gzip copy under QEMU -icount)\n"
             "       otasim bench flash [--size B] [--seed N] [--baud B]   (otasim flash into\n"
             "                            otasim romloader, line rate honoured)\n"
             "Sweeps a generated sketch update (layout 4m, safe mode) with a power cut before\n"
@@ -252,6 +254,8 @@ int cmd_bench(int argc, char **argv)
         return bench_sweep(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "primitives"))
         return cmd_bench_primitives(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "boot-insns"))
+        return bench_boot_insns(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "flash"))
         return cmd_bench_flash(argc - 1, argv + 1);
     fprintf(stderr,

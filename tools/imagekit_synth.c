@@ -131,7 +131,17 @@ int imagekit_pad_app(const uint8_t *app, size_t len, size_t size_hint, uint32_t 
     memcpy(irom, app + info.segments[0].data_offset, info.segments[0].length);
     if (!seed)
         seed = 1;
-    fill(irom + info.segments[0].length, grow, &seed);
+    /* Filler that compresses like code (so a gzip update inflates a realistic stream): mostly
+     * seeded copies of 4..35 earlier bytes from up to 4 KiB back, some seeded literals. */
+    for (uint32_t i = info.segments[0].length, end = irom_len; i < end;) {
+        uint32_t r = next_rand(&seed), n = 4 + (r & 31u), back = 1 + ((r >> 5) & 4095u);
+        if ((r >> 17) % 4u == 0 || back > i) {
+            irom[i++] = (uint8_t)(r >> 24);
+            continue;
+        }
+        for (; n && i < end; n--, i++)
+            irom[i] = irom[i - back];
+    }
     imagekit_segment_t segs[IMAGE_MAX_SEGMENTS];
     segs[0] = (imagekit_segment_t){IMAGE_IROM_ADDR, irom, irom_len};
     for (unsigned i = 1; i < info.segment_count; i++)

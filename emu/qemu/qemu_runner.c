@@ -187,7 +187,8 @@ static void log_req(server_t *s, uint32_t op, uint32_t a0, uint32_t a1, uint32_t
     if (!l)
         return;
     if (op != QB_FLASH_READ && op != QB_FLASH_INFO && op != QB_RTC_READ && op != QB_BOOT_MODE &&
-        op != QB_APP_START && op != QB_PING && op != 0x100u /* a too-long read: refused */)
+        op != QB_APP_START && op != QB_PING && op != QB_CCOUNT &&
+        op != 0x100u /* a too-long read: refused */)
         l->pure = false;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
@@ -288,6 +289,10 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     case QB_REPORT:
         serve_report(s, a0, a1);
         break;
+    case QB_CCOUNT:
+        s->res->has_boot_ccount = true;
+        s->res->boot_ccount = a0;
+        break;
     case QB_APP_START:
         status = app_check(s, a0, a1) ? 0u : 1u;
         break;
@@ -376,8 +381,24 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         unsetenv("MALLOC_PERTURB_");
         /* -nodefaults: no default serial/parallel/VGA/network devices to create (the sim
          * machine's I/O is semihosting): about a third of QEMU's start-up here. */
-        execl(cfg->qemu, cfg->qemu, "-M", "sim", "-cpu", "lx106", "-semihosting", "-nographic",
-              "-monitor", "none", "-nodefaults", "-device", loader, (char *)NULL);
+        char ic[64];
+        snprintf(ic, sizeof ic, "shift=%u,sleep=off", cfg->icount ? cfg->icount - 1 : 0);
+        const char *argv[] = {cfg->qemu,
+                              "-M",
+                              "sim",
+                              "-cpu",
+                              "lx106",
+                              "-semihosting",
+                              "-nographic",
+                              "-monitor",
+                              "none",
+                              "-nodefaults",
+                              "-device",
+                              loader,
+                              cfg->icount ? "-icount" : NULL,
+                              ic,
+                              NULL};
+        execv(cfg->qemu, (char *const *)argv);
         _exit(127);
     }
     close(out[1]);

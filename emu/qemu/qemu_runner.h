@@ -37,6 +37,9 @@ typedef struct {
                      const uint8_t *data);
     void *on_write_ctx;
     struct qemu_req_log *log; /* if not NULL: every request served is appended (below) */
+    /* -icount shift=N (icount = N + 1; 0 = off): each instruction is 2^N ns of virtual time,
+     * so CCOUNT (40 MHz on QEMU's lx106) counts instructions: insns = CCOUNT * 25 / 2^N. */
+    unsigned icount;
 } qemu_run_cfg_t;
 
 /* The requests of one boot, for qemu_device.c's repeat of a boot that only read (a brick
@@ -65,16 +68,18 @@ bool qemu_app_check(flashsim_t *fs, uint32_t image_addr, uint32_t entry, char *n
                     size_t name_len, uint32_t *version);
 
 typedef struct {
-    int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
-    bool rom_refused;   /* ROM mode: no valid image at flash offset 0 (QEMU was not started) */
-    uint32_t rom_entry; /* ROM mode: the entry the CPU started at */
-    bool power_cut;     /* a bridged operation hit a power cut: QEMU was killed there */
-    bool timed_out;     /* hang: the wall-clock limit passed */
-    bool bridge_error;  /* a malformed request or a broken FIFO: QEMU was killed */
-    int term_signal;    /* QEMU ended by this signal (0 = it exited) */
-    uint32_t requests;  /* bridge requests served */
-    size_t stream_pos;  /* stream bytes delivered */
-    bool app_started;   /* QB_APP_START accepted: an app runs (name/version from its descriptor) */
+    int exit_code;        /* QEMU's exit status (semihosting exit code), -1 when killed */
+    bool rom_refused;     /* ROM mode: no valid image at flash offset 0 (QEMU was not started) */
+    uint32_t rom_entry;   /* ROM mode: the entry the CPU started at */
+    bool power_cut;       /* a bridged operation hit a power cut: QEMU was killed there */
+    bool timed_out;       /* hang: the wall-clock limit passed */
+    bool bridge_error;    /* a malformed request or a broken FIFO: QEMU was killed */
+    int term_signal;      /* QEMU ended by this signal (0 = it exited) */
+    uint32_t requests;    /* bridge requests served */
+    bool has_boot_ccount; /* QB_CCOUNT: the bootloader's CCOUNT when it started the app */
+    uint32_t boot_ccount;
+    size_t stream_pos; /* stream bytes delivered */
+    bool app_started;  /* QB_APP_START accepted: an app runs (name/version from its descriptor) */
     char app_name[24];
     uint32_t app_version;
     bool job_taken, job_ok; /* QB_OFFER answered with the offer; QB_REPORT's outcome */

@@ -37,10 +37,12 @@ enum {
     QB_BOOT_MODE = 9,    /* value = boot-mode straps */
     QB_STREAM_READ = 10, /* arg1 max len; value = bytes that follow (0 = end of stream) */
     QB_PING = 11,        /* round-trip measurement: value = arg0 */
-    QB_OFFER = 12,       /* arg1 = QB_OFFER_SIZE: status 0, value 1 and a qb_offer_t; status 1 = none */
-    QB_REPORT = 13,      /* arg0 ok, arg1 len, payload: int32 error, then the message text */
-    QB_APP_START = 14,   /* arg0 app image address, arg1 entry: status 0 = jump (the host
-                            checked the image as the native boot port does), else refuse */
+    QB_OFFER = 12,  /* arg1 = QB_OFFER_SIZE: status 0, value 1 and a qb_offer_t; status 1 = none */
+    QB_REPORT = 13, /* arg0 ok, arg1 len, payload: int32 error, then the message text */
+    QB_APP_START = 14, /* arg0 app image address, arg1 entry: status 0 = jump (the host
+                          checked the image as the native boot port does), else refuse */
+    QB_CCOUNT = 15,    /* arg0 = CCOUNT, sent by the bootloader right before QB_APP_START:
+                          under -icount the runner turns it into instructions executed */
 };
 
 /* Exit codes of a QEMU run (semihosting exit): what ended the boot. */
