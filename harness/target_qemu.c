@@ -16,8 +16,8 @@ static int skip(char *why, size_t n, const char *fmt, const char *arg)
 
 static int app_ok(const scn_image_ref_t *r, char *why, size_t n)
 {
-    if (strcmp(r->name, "basic") != 0)
-        return skip(why, n, "app %s has no QEMU build (only basic)", r->name);
+    if (strcmp(r->name, "basic") != 0 && strcmp(r->name, "spin") != 0)
+        return skip(why, n, "app %s has no QEMU build (only basic and spin)", r->name);
     return 0;
 }
 

@@ -131,16 +131,14 @@ int imagekit_pad_app(const uint8_t *app, size_t len, size_t size_hint, uint32_t 
     memcpy(irom, app + info.segments[0].data_offset, info.segments[0].length);
     if (!seed)
         seed = 1;
-    /* Filler that compresses like code (so a gzip update inflates a realistic stream): mostly
-     * seeded copies of 4..35 earlier bytes from up to 4 KiB back, some seeded literals. */
+    /* Filler that compresses about as code does (gzip -9 to ~60 %, so a gzip update inflates
+     * a realistic stream): alternately seeded copies of 3..18 earlier bytes from up to 4 KiB
+     * back and runs of 1..16 seeded literals. */
     for (uint32_t i = info.segments[0].length, end = irom_len; i < end;) {
-        uint32_t r = next_rand(&seed), n = 4 + (r & 31u), back = 1 + ((r >> 5) & 4095u);
-        if ((r >> 17) % 4u == 0 || back > i) {
-            irom[i++] = (uint8_t)(r >> 24);
-            continue;
-        }
-        for (; n && i < end; n--, i++)
-            irom[i] = irom[i - back];
+        uint32_t r = next_rand(&seed), n = 1 + (r & 15u), back = 1 + ((r >> 5) & 4095u);
+        bool literal = (r >> 17) & 1u || back > i;
+        for (n += literal ? 0 : 2; n && i < end; n--, i++)
+            irom[i] = literal ? (uint8_t)next_rand(&seed) : irom[i - back];
     }
     imagekit_segment_t segs[IMAGE_MAX_SEGMENTS];
     segs[0] = (imagekit_segment_t){IMAGE_IROM_ADDR, irom, irom_len};

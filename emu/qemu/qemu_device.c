@@ -101,9 +101,12 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
     qemu_run_cfg_t cfg = {.qemu = q->qemu,
                           .fs = hdev_flash(d),
                           .boot_mode = boot_mode,
-                          .timeout_ms = q->timeout_ms ? q->timeout_ms : 20000u,
+                          .timeout_ms = q->timeout_ms ? q->timeout_ms : 60000u,
                           .on_write = note,
-                          .on_write_ctx = d};
+                          .on_write_ctx = d,
+                          /* -icount: CCOUNT counts instructions, so the app's watchdog
+                           * (firmware/ports/qemu/app_start_qemu.c) is an instruction budget */
+                          .icount = QEMU_DEVICE_ICOUNT_SHIFT + 1};
     if (job) {
         cfg.stream = job->data;
         cfg.stream_len = job->len;
@@ -158,7 +161,18 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
         out->how = 0; /* the device checks the power: a cut ends the run */
     else if (res.timed_out)
         out->how = 3;
-    else if (res.exit_code == QB_EXIT_RESTART_SOFT || res.exit_code == QB_EXIT_RESTART_WDT)
+    else if (res.exit_code == QB_EXIT_HANG) {
+        out->how = 3;
+        out->hang_kind = "instruction-budget";
+        static const char line[] = "\nhang: QEMU watchdog, the app's instruction budget (312.5 M "
+                                   "instructions under -icount) ran out\n";
+        size_t n = sizeof line - 1;
+        if (res.console_len + n < sizeof res.console) {
+            memcpy(res.console + res.console_len, line, n + 1);
+            res.console_len += n;
+        }
+        out->console_len = res.console_len;
+    } else if (res.exit_code == QB_EXIT_RESTART_SOFT || res.exit_code == QB_EXIT_RESTART_WDT)
         out->how = 1;
     else if (res.exit_code == QB_EXIT_IDLE)
         out->how = 0;

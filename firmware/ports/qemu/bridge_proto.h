@@ -50,6 +50,8 @@ enum {
     QB_EXIT_RESTART_SOFT = 0x50,
     QB_EXIT_RESTART_WDT = 0x51,
     QB_EXIT_IDLE = 0x52,        /* the app has nothing (more) to do */
+    QB_EXIT_HANG = 0x53,        /* the app's instruction budget ran out (wdt_qemu.S) */
+    QB_EXIT_EXCEPTION = 0x54,   /* a CPU exception in the app (a crash) */
     QB_EXIT_BRIDGE_FAIL = 0x5E, /* the bridge files could not be opened */
     QB_EXIT_POWER = 0x5F,       /* the host answered HAL_ERR_POWER: power is gone */
 };
