@@ -17,7 +17,8 @@ tally() { grep -o 'branches [0-9]*: [^(]*' "$1"; }
 "$O" run "$S/sketch_raw_eboot_sweep.scn" --no-progress >"$T/native" 2>&1 || fail "native run"
 printf '#!/bin/sh\necho x >>"%s/boots"\nexec "%s" "$@"\n' "$T" "$Q" >"$T/qemu"
 chmod +x "$T/qemu"
-OTASIM_QEMU_BIN="$T/qemu" "$O" sweep "$S/sketch_raw_eboot_sweep.scn" --target qemu -j 2 \
+# (OTASIM_QEMU_NO_REPEAT: every boot its own QEMU process, no repeat of read-only boots.)
+OTASIM_QEMU_NO_REPEAT=1 OTASIM_QEMU_BIN="$T/qemu" "$O" sweep "$S/sketch_raw_eboot_sweep.scn" --target qemu -j 2 \
     --no-progress >"$T/qemu.out" 2>&1 || { fail "qemu sweep"; cat "$T/qemu.out"; }
 n=$(tally "$T/native"); q=$(tally "$T/qemu.out")
 [ -n "$n" ] && [ "$n" = "$q" ] || fail "tallies differ: native '$n', qemu '$q'"
