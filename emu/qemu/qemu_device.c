@@ -164,8 +164,8 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
     else if (res.exit_code == QB_EXIT_HANG) {
         out->how = 3;
         out->hang_kind = "instruction-budget";
-        static const char line[] = "\nhang: QEMU watchdog, the app's instruction budget (312.5 M "
-                                   "instructions under -icount) ran out\n";
+        static const char line[] = "\nhang: QEMU watchdog, 50 M instructions "
+                                   "without a bridge call (-icount instruction budget)\n";
         size_t n = sizeof line - 1;
         if (res.console_len + n < sizeof res.console) {
             memcpy(res.console + res.console_len, line, n + 1);

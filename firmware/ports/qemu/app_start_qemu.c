@@ -18,15 +18,11 @@ extern uint32_t _irom_end[];
 void lx106_exit(int code) __attribute__((noreturn));
 int lx106_main(void);
 
-/* The watchdog: the timer interrupt (CCOMPARE0, interrupt 6 on the lx106) after
- * QEMU_WDT_TICKS of CCOUNT ends the run as a hang (wdt_qemu.S). The QEMU target runs with
- * -icount shift=3, where CCOUNT advances 0.32 per instruction, so the limit is an instruction
- * budget of QEMU_WDT_TICKS / 0.32 = 312.5 M instructions: deterministic, ~2-3 s of QEMU time
- * for a spinning app here (~150 M instructions/s under -icount). A boot's real work is well
- * below it: a signed 1 MiB update costs about 140 M (MD5 37 and SHA-256 84 instructions per
- * byte, RSA-2048 15 M: BENCHMARKS.md). The app never feeds it. PS = 0x20: user mode,
- * interrupt level 0 (level-1 interrupts are taken). */
-#define QEMU_WDT_TICKS 100000000u
+/* The watchdog: the timer interrupt (CCOMPARE0, interrupt 6 on the lx106) QEMU_WDT_TICKS of
+ * CCOUNT after the last bridge call (qemu_bridge.h: each call feeds it) ends the run as a
+ * hang (wdt_qemu.S): under -icount an instruction budget without I/O, deterministic, and a
+ * fraction of a second of QEMU time for a spinning app. PS = 0x20: user mode, interrupt
+ * level 0 (level-1 interrupts are taken). */
 extern char qemu_wdt_vectors[];
 
 static void qemu_wdt_arm(void)
