@@ -106,7 +106,9 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
                           .on_write_ctx = d,
                           /* -icount: CCOUNT counts instructions, so the app's watchdog
                            * (firmware/ports/qemu/app_start_qemu.c) is an instruction budget */
-                          .icount = QEMU_DEVICE_ICOUNT_SHIFT + 1};
+                          .icount = QEMU_DEVICE_ICOUNT_SHIFT + 1,
+                          /* the native device's default virtual watchdog */
+                          .hang_virtual_ms = 600000u};
     if (job) {
         cfg.stream = job->data;
         cfg.stream_len = job->len;
@@ -161,7 +163,20 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
         out->how = 0; /* the device checks the power: a cut ends the run */
     else if (res.timed_out)
         out->how = 3;
-    else if (res.exit_code == QB_EXIT_HANG) {
+    else if (res.virtual_hang) {
+        out->how = 3;
+        out->hang_kind = "virtual-time";
+        char line[96];
+        int n = snprintf(line, sizeof line,
+                         "\nhang: virtual watchdog, no end after %llu.%03llu s of virtual time\n",
+                         (unsigned long long)(res.virtual_ms / 1000u),
+                         (unsigned long long)(res.virtual_ms % 1000u));
+        if (n > 0 && res.console_len + (size_t)n < sizeof res.console) {
+            memcpy(res.console + res.console_len, line, (size_t)n + 1);
+            res.console_len += (size_t)n;
+        }
+        out->console_len = res.console_len;
+    } else if (res.exit_code == QB_EXIT_HANG) {
         out->how = 3;
         out->hang_kind = "instruction-budget";
         static const char line[] = "\nhang: QEMU watchdog, 50 M instructions "

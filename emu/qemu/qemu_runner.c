@@ -261,11 +261,18 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         fst = flashsim_rtc_write(fs, a0, s->buf, a1);
         break;
     case QB_MILLIS:
-        value = (uint32_t)(flashsim_time_us(fs) / 1000u + s->delay_ms);
+    case QB_DELAY: {
+        if (op == QB_DELAY)
+            s->delay_ms += a0;
+        uint64_t now = flashsim_time_us(fs) / 1000u + s->delay_ms;
+        value = op == QB_MILLIS ? (uint32_t)now : 0;
+        if (s->cfg->hang_virtual_ms && now >= s->cfg->hang_virtual_ms) {
+            s->res->virtual_hang = true; /* the virtual watchdog: end the boot here */
+            s->res->virtual_ms = now;
+            return false;
+        }
         break;
-    case QB_DELAY:
-        s->delay_ms += a0;
-        break;
+    }
     case QB_BOOT_MODE:
         value = s->cfg->boot_mode ? s->cfg->boot_mode : 3u;
         break;
@@ -420,7 +427,7 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         if (pfd[1].revents & POLLIN) {
             uint8_t hdr[12];
             if (!read_full(req, hdr, sizeof hdr, deadline) || !serve(&s, req, hdr, deadline)) {
-                res->bridge_error = !res->power_cut;
+                res->bridge_error = !res->power_cut && !res->virtual_hang;
                 break;
             }
         }

@@ -40,6 +40,10 @@ typedef struct {
     /* -icount shift=N (icount = N + 1; 0 = off): each instruction is 2^N ns of virtual time,
      * so CCOUNT (40 MHz on QEMU's lx106) counts instructions: insns = CCOUNT * 25 / 2^N. */
     unsigned icount;
+    /* Virtual-time hang limit (0 = none): when the app's virtual milliseconds (QB_MILLIS: the
+     * chip's time plus every QB_DELAY) reach it, QEMU is killed and the boot is a hang, as the
+     * native device's virtual watchdog does for an app that polls forever. */
+    unsigned hang_virtual_ms;
 } qemu_run_cfg_t;
 
 /* The requests of one boot, for qemu_device.c's repeat of a boot that only read (a brick
@@ -68,11 +72,13 @@ bool qemu_app_check(flashsim_t *fs, uint32_t image_addr, uint32_t entry, char *n
                     size_t name_len, uint32_t *version);
 
 typedef struct {
-    int exit_code;        /* QEMU's exit status (semihosting exit code), -1 when killed */
-    bool rom_refused;     /* ROM mode: no valid image at flash offset 0 (QEMU was not started) */
-    uint32_t rom_entry;   /* ROM mode: the entry the CPU started at */
-    bool power_cut;       /* a bridged operation hit a power cut: QEMU was killed there */
-    bool timed_out;       /* hang: the wall-clock limit passed */
+    int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
+    bool rom_refused;   /* ROM mode: no valid image at flash offset 0 (QEMU was not started) */
+    uint32_t rom_entry; /* ROM mode: the entry the CPU started at */
+    bool power_cut;     /* a bridged operation hit a power cut: QEMU was killed there */
+    bool timed_out;     /* hang: the wall-clock limit passed */
+    bool virtual_hang;  /* hang: cfg.hang_virtual_ms of virtual time passed (virtual_ms) */
+    uint64_t virtual_ms;
     bool bridge_error;    /* a malformed request or a broken FIFO: QEMU was killed */
     int term_signal;      /* QEMU ended by this signal (0 = it exited) */
     uint32_t requests;    /* bridge requests served */

@@ -57,6 +57,11 @@ qrun replay "$nid" >"$T/rpn" 2>&1
 #    normal update is not a hang (expect outcome=hang fails on it).
 qrun run "$S/hang_new_app_eboot.scn" --target qemu -v --no-progress >"$T/hang" 2>&1 || { fail "hang scenario"; cat "$T/hang"; }
 grep -q 'hang: QEMU watchdog, 50 M instructions without a bridge call' "$T/hang" || fail "no budget reason"
+#    spin@3 polls with delays (bridge calls feed the watchdog): the virtual-time limit ends it.
+sed 's/spin@2/spin@3/g' "$S/hang_new_app_eboot.scn" >"$T/poll.scn"
+qrun run "$T/poll.scn" --target qemu -v --no-progress >"$T/poll" 2>&1 || { fail "poll hang"; cat "$T/poll"; }
+grep -q 'hang: virtual watchdog, no end after 600' "$T/poll" || fail "poll: no virtual-time reason"
+grep -q 'QEMU watchdog' "$T/poll" && fail "poll: ended by the instruction budget"
 sed 's/image=spin@2/image=basic@2/' "$S/hang_new_app_eboot.scn" >"$T/nohang.scn"
 "$O" run "$T/nohang.scn" --target qemu >"$T/nohang" 2>&1 && fail "a normal boot was a hang"
 grep -q 'expected outcome in {hang}, got new' "$T/nohang" || { fail "nohang: why"; cat "$T/nohang"; }
