@@ -103,6 +103,14 @@ flashsim_status_t flashsim_rtc_read(flashsim_t *fs, uint32_t offset, void *dst, 
     return st;
 }
 
+bool flashsim_rtc_peek(const flashsim_t *fs, uint32_t offset, void *dst, uint32_t len)
+{
+    if (offset > FLASHSIM_RTC_SIZE || len > FLASHSIM_RTC_SIZE - offset || (len && !dst))
+        return false;
+    memcpy(dst, fs->st.rtc + offset, len);
+    return true;
+}
+
 flashsim_status_t flashsim_rtc_write(flashsim_t *fs, uint32_t offset, const void *src, uint32_t len)
 {
     flashsim_status_t st = rtc_check(fs, offset, src, len);

@@ -91,6 +91,8 @@ flashsim_status_t flashsim_erase_block(flashsim_t *fs, uint32_t block);
 
 /* RTC memory, offsets from 0x60001100, 4-byte aligned. */
 flashsim_status_t flashsim_rtc_read(flashsim_t *fs, uint32_t offset, void *dst, uint32_t len);
+/* The RTC bytes without an operation (no trace entry, works unpowered); false out of range. */
+bool flashsim_rtc_peek(const flashsim_t *fs, uint32_t offset, void *dst, uint32_t len);
 flashsim_status_t flashsim_rtc_write(flashsim_t *fs, uint32_t offset, const void *src,
                                      uint32_t len);
 

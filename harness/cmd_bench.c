@@ -23,6 +23,8 @@ static void usage_bench(FILE *out)
             "usage: otasim bench sweep [options]\n"
             "       otasim bench primitives [options]   (see otasim bench primitives --help)\n"
             "       otasim bench gzstage [options]      (see otasim bench gzstage --help)\n"
+            "       otasim bench boot-insns [--quick]   (eboot's instructions for a 1 MiB raw\n"
+            "                            and gzip copy under QEMU -icount)\n"
             "       otasim bench flash [--size B] [--seed N] [--baud B]   (otasim flash into\n"
             "                            otasim romloader, line rate honoured)\n"
             "       otasim bench net [--size B] [--seed N]   (espota and web uploads into a\n"
@@ -40,6 +42,11 @@ static void usage_bench(FILE *out)
             "  --fork-boots         every boot in its own fork() (the old model), not resident\n"
             "                       in the worker process: the before/after comparison\n"
             "  --quick              a tiny run (64k image, 40 pairs, 6 naive samples) for tests\n"
+            "  --target qemu        the QEMU benchmark instead: eboot, layout auto-4m, a cut\n"
+            "                       before each sector's erase (staging, copy), swept under\n"
+            "                       QEMU and on native (same images) in one run: both\n"
+            "                       tallies must agree; prints the wall-time ratio (uses\n"
+            "                       -j, --seed, --size, --quick)\n"
             "  -h, --help           this text\n");
 }
 
@@ -75,18 +82,20 @@ static int bench_sweep(int argc, char **argv)
         {"naive-sample", required_argument, NULL, 'n'},
         {"quick", no_argument, NULL, 'q'},
         {"fork-boots", no_argument, NULL, 'f'},
+        {"target", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     uint64_t jobs = workers_default_jobs(), seed = 1, size = 1024 * 1024, pairs = 100000,
              naive = 16;
-    bool quick = false, fork_boots = false, set_size = false, set_pairs = false, set_naive = false;
+    bool quick = false, fork_boots = false, qemu = false, set_size = false, set_pairs = false,
+         set_naive = false;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "j:h", longs, NULL)) != -1) {
         uint64_t v = 0;
-        bool ok = c == 'q' || c == 'h' || c == 'f' || (optarg && parse_u64(optarg, &v));
+        bool ok = c == 'q' || c == 'h' || c == 'f' || c == 't' || (optarg && parse_u64(optarg, &v));
         const char *what = NULL;
         switch (c) {
         case 'j':
@@ -119,6 +128,12 @@ static int bench_sweep(int argc, char **argv)
         case 'f':
             fork_boots = true;
             break;
+        case 't':
+            what = !strcmp(optarg, "qemu") || !strcmp(optarg, "native")
+                       ? NULL
+                       : "--target expects native or qemu";
+            qemu = !strcmp(optarg, "qemu");
+            break;
         case 'h':
             usage_bench(stdout);
             return 0;
@@ -138,6 +153,9 @@ static int bench_sweep(int argc, char **argv)
         usage_bench(stderr);
         return 2;
     }
+    if (qemu)
+        return bench_sweep_qemu((unsigned)jobs, (unsigned long long)seed,
+                                quick && !set_size ? 64 * 1024 : (unsigned long long)size);
     if (quick) {
         size = set_size ? size : 64 * 1024;
         pairs = set_pairs ? pairs : 40;
@@ -243,6 +261,8 @@ int cmd_bench(int argc, char **argv)
         return cmd_bench_gzstage(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "net"))
         return cmd_bench_net(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "boot-insns"))
+        return bench_boot_insns(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "flash"))
         return cmd_bench_flash(argc - 1, argv + 1);
     fprintf(stderr,

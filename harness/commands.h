@@ -16,7 +16,10 @@ int cmd_bench(int argc, char **argv);            /* cmd_bench.c: 'bench sweep' *
 int cmd_bench_primitives(int argc, char **argv); /* cmd_bench_primitives.c */
 int cmd_bench_gzstage(int argc, char **argv);    /* cmd_bench_gzstage.c */
 int cmd_bench_net(int argc, char **argv);        /* cmd_bench_net.c: 'bench net' */
-int cmd_run(int argc, char **argv);              /* cmd_run.c: scenarios */
+/* cmd_bench_qemu.c: 'bench sweep --target qemu' (0 pass, 1 fail, 77 skipped) */
+int bench_sweep_qemu(unsigned jobs, unsigned long long seed, unsigned long long size);
+int bench_boot_insns(int argc, char **argv); /* cmd_bench_qemu.c: 'bench boot-insns' */
+int cmd_run(int argc, char **argv);          /* cmd_run.c: scenarios */
 int cmd_sweep(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_equiv(int argc, char **argv);       /* cmd_equiv.c */

@@ -29,16 +29,25 @@ static int branch_phase(const char *b)
 bool replay_parse(const char *text, replay_id_t *id, char *err, size_t errsize)
 {
     memset(id, 0, sizeof(*id));
-    const char *rest;
-    if (!strncmp(text, "native:", 7)) {
-        rest = text + 7;
-    } else if (!strncmp(text, "native-cut:", 11)) {
-        rest = text + 11;
+    const char *rest = text;
+    /* The target: a branch of a --target qemu sweep replays under QEMU. */
+    if (!strncmp(rest, "qemu", 4) && (rest[4] == ':' || rest[4] == '-')) {
+        id->qemu = true;
+        rest += 4;
+    } else if (!strncmp(rest, "native", 6) && (rest[6] == ':' || rest[6] == '-')) {
+        rest += 6;
+    } else {
+        rest = NULL;
+    }
+    if (rest && !strncmp(rest, "-cut:", 5)) {
+        rest += 5;
         id->cmdline_cut = true;
+    } else if (rest && *rest == ':') {
+        rest++;
     } else {
         snprintf(err, errsize,
-                 "replay id '%s': expected native:SCENARIO:SEED:BRANCH or native-cut:... (the id "
-                 "a failing branch prints)",
+                 "replay id '%s': expected native:SCENARIO:SEED:BRANCH, native-cut:..., qemu:... "
+                 "or qemu-cut:... (the id a failing branch prints)",
                  text);
         return false;
     }
@@ -217,6 +226,11 @@ int cmd_replay(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (gdb && id.qemu) {
+        fprintf(stderr, "otasim replay: --gdb follows the native device's fork()ed boot; a qemu "
+                        "id's boot runs in qemu-system-xtensa (replay it without --gdb)\n");
+        return 2;
+    }
     if (gdb) {
         char exe[4096];
         ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -266,6 +280,7 @@ int cmd_replay(int argc, char **argv)
     o.command_name = "replay";
     o.jobs = 1;
     o.debug_recovery = gdb_child;
+    o.qemu = id.qemu;
     if (id.cmdline_cut) {
         o.override_cut = true;
         o.cut = id.cut;

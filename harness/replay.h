@@ -1,5 +1,6 @@
 /* Replay ids (engine.h): TARGET:SCENARIO-PATH:SEED:BRANCH-ID, TARGET native (the scenario's
- * own cut line) or native-cut (a cut from the command line, rebuilt from the branch id). */
+ * own cut line) or native-cut (a cut from the command line, rebuilt from the branch id);
+ * qemu and qemu-cut: the same for a --target qemu sweep (the replay runs under QEMU). */
 #ifndef OTASIM_HARNESS_REPLAY_H
 #define OTASIM_HARNESS_REPLAY_H
 
@@ -10,7 +11,8 @@
 #include "scenario.h"
 
 typedef struct replay_id {
-    bool cmdline_cut; /* native-cut */
+    bool cmdline_cut; /* native-cut, qemu-cut */
+    bool qemu;        /* qemu, qemu-cut: replay under QEMU */
     char path[512];
     uint64_t seed;
     char branch[96];

@@ -277,8 +277,8 @@ static void branch_run(sweep_t *w, const branch_t *b, branch_result_t *out)
 static void replay_id(const sweep_t *w, const char *id, char *buf, size_t size)
 {
     const engine_t *e = w->e;
-    snprintf(buf, size, "%s:%s:%llu:%s", e->opts->override_cut ? "native-cut" : "native",
-             e->scn->path, (unsigned long long)e->seed, id);
+    snprintf(buf, size, "%s%s:%s:%llu:%s", e->opts->qemu ? "qemu" : "native",
+             e->opts->override_cut ? "-cut" : "", e->scn->path, (unsigned long long)e->seed, id);
 }
 
 /* Keep a branch's result for the report (sweep_results.h). */

@@ -99,6 +99,13 @@ int imagekit_signing_header(const uint8_t *pem, size_t pem_len, char **out, char
 int imagekit_synth_app(const char *name, uint32_t version, size_t size_hint, uint8_t **out,
                        size_t *out_len);
 int imagekit_synth_boot(const char *name, uint8_t **out, size_t *out_len);
+/* A real app image (e.g. the QEMU build's basic-vN-qemu.img) grown to about size_hint bytes:
+ * its .irom0.text segment (which must come first) gets seeded filler after the linked bytes
+ * (LZ-like copies of earlier bytes and literals: it compresses roughly as code does), the other
+ * segments are kept, the checksum is recomputed. The code still runs: nothing maps the filler.
+ * Fails if size_hint is below the image's length or above 1 MiB. */
+int imagekit_pad_app(const uint8_t *app, size_t len, size_t size_hint, uint32_t seed, uint8_t **out,
+                     size_t *out_len, char *err, size_t errlen);
 
 /* ---- The build's image directory (INTERFACES.md §2) ----
  *   boot-eboot.img, boot-safe.img        bootloader images (<= 4096 B)

@@ -107,3 +107,46 @@ int imagekit_synth_boot(const char *name, uint8_t **out, size_t *out_len)
     imagekit_header_t hdr = {IMAGEKIT_DEFAULT_MODE, IMAGEKIT_DEFAULT_SIZE_FREQ, 0x4010F000u};
     return imagekit_build_image(&hdr, segs, 2, out, out_len, NULL, 0);
 }
+
+int imagekit_pad_app(const uint8_t *app, size_t len, size_t size_hint, uint32_t seed, uint8_t **out,
+                     size_t *out_len, char *err, size_t errlen)
+{
+    image_info_t info;
+    if (image_parse_buffer(app, len, IMAGE_PARSE_CHECKSUM, &info) != IMAGE_OK ||
+        info.segment_count == 0 || info.segments[0].load_addr != IMAGE_IROM_ADDR) {
+        return ik_fail(err, errlen, "pad: not an app image starting with .irom0.text");
+    }
+    if (size_hint > 0x100000u || size_hint < info.length) {
+        return ik_fail(err, errlen, "pad: size %zu is below the image's %u bytes or over 1 MiB",
+                       size_hint, (unsigned)info.length);
+    }
+    /* Only .irom0.text grows: the filler follows the linked code in flash, where the app's
+     * start-up (reading up to _irom_end) never maps it and no RAM segment moves in memory. */
+    uint32_t grow = (uint32_t)(size_hint - info.length) & ~3u;
+    uint32_t irom_len = info.segments[0].length + grow;
+    uint8_t *irom = malloc(irom_len ? irom_len : 1);
+    if (!irom) {
+        return ik_fail(err, errlen, "pad: out of memory");
+    }
+    memcpy(irom, app + info.segments[0].data_offset, info.segments[0].length);
+    if (!seed)
+        seed = 1;
+    /* Filler that compresses about as code does (gzip -9 to ~60 %, so a gzip update inflates
+     * a realistic stream): alternately seeded copies of 3..18 earlier bytes from up to 4 KiB
+     * back and runs of 1..16 seeded literals. */
+    for (uint32_t i = info.segments[0].length, end = irom_len; i < end;) {
+        uint32_t r = next_rand(&seed), n = 1 + (r & 15u), back = 1 + ((r >> 5) & 4095u);
+        bool literal = (r >> 17) & 1u || back > i;
+        for (n += literal ? 0 : 2; n && i < end; n--, i++)
+            irom[i] = literal ? (uint8_t)next_rand(&seed) : irom[i - back];
+    }
+    imagekit_segment_t segs[IMAGE_MAX_SEGMENTS];
+    segs[0] = (imagekit_segment_t){IMAGE_IROM_ADDR, irom, irom_len};
+    for (unsigned i = 1; i < info.segment_count; i++)
+        segs[i] = (imagekit_segment_t){info.segments[i].load_addr,
+                                       app + info.segments[i].data_offset, info.segments[i].length};
+    imagekit_header_t hdr = {info.flash_mode, info.size_freq, info.entry};
+    int rc = imagekit_build_image(&hdr, segs, info.segment_count, out, out_len, err, errlen);
+    free(irom);
+    return rc;
+}

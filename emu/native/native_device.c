@@ -723,7 +723,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
             }
             if (bo.how == 2 || bo.how == 3) {
                 out->end = bo.how == 3 ? HDEV_END_HANG : HDEV_END_CRASH;
-                out->hang_kind = bo.how == 3 ? "wall-clock" : NULL;
+                out->hang_kind = bo.how == 3 ? (bo.hang_kind ? bo.hang_kind : "wall-clock") : NULL;
                 out->app_running = false;
                 break;
             }

@@ -179,7 +179,8 @@ typedef struct hdev_result {
     bool job_ok;              /* end() succeeded (the app then restarted) */
     int job_error;            /* updater error code (0 = none) */
     char job_msg[200];        /* "ERROR[n]: ..." line, or "" */
-    const char *hang_kind;    /* HDEV_END_HANG: "download-mode", "virtual-time" or "wall-clock" */
+    const char *hang_kind;    /* HDEV_END_HANG: "download-mode", "virtual-time", "wall-clock" or
+                                 (QEMU) "instruction-budget" */
     uint64_t hang_virtual_us; /* "virtual-time": the boot's virtual time when it was stopped */
     char *console;            /* malloc'd, every boot of the run, NUL-terminated */
     size_t console_len;
@@ -251,6 +252,7 @@ typedef struct hdev_boot_out {
     char job_msg[200];
     const char *console; /* this boot's */
     size_t console_len;
+    const char *hang_kind; /* how == 3: the kind (NULL: "wall-clock"), e.g. "instruction-budget" */
 } hdev_boot_out_t;
 
 struct hdev_backend {

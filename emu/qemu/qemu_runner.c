@@ -154,11 +154,20 @@ static void serve_report(server_t *s, uint32_t ok, uint32_t len)
     r->job_msg[n] = '\0';
 }
 
+uint64_t qemu_hash(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 /* QB_APP_START: the native boot port's check (emu/native/native_apps.c): valid headers and app
  * checksum, a descriptor, the entry the bootloader read; the file CRC is not a condition. */
-static bool app_check(server_t *s, uint32_t image_addr, uint32_t entry)
+bool qemu_app_check(flashsim_t *fs, uint32_t image_addr, uint32_t entry, char *name,
+                    size_t name_len, uint32_t *version)
 {
-    flashsim_t *fs = s->cfg->fs;
     if (image_addr < IMAGE_APP_OFFSET)
         return false;
     uint32_t base = image_addr - IMAGE_APP_OFFSET, size = flashsim_size(fs);
@@ -173,10 +182,41 @@ static bool app_check(server_t *s, uint32_t image_addr, uint32_t entry)
     free(img);
     if ((st != IMAGE_OK && st != IMAGE_ERR_CRC) || info.app.entry != entry || !info.has_desc)
         return false;
-    s->res->app_started = true;
-    snprintf(s->res->app_name, sizeof s->res->app_name, "%s", info.desc.name);
-    s->res->app_version = info.desc.version;
+    snprintf(name, name_len, "%s", info.desc.name);
+    *version = info.desc.version;
     return true;
+}
+
+static bool app_check(server_t *s, uint32_t image_addr, uint32_t entry)
+{
+    if (!qemu_app_check(s->cfg->fs, image_addr, entry, s->res->app_name, sizeof s->res->app_name,
+                        &s->res->app_version))
+        return false;
+    s->res->app_started = true;
+    return true;
+}
+
+static void log_req(server_t *s, uint32_t op, uint32_t a0, uint32_t a1, uint32_t status,
+                    uint32_t value, size_t payload)
+{
+    qemu_req_log_t *l = s->cfg->log;
+    if (!l)
+        return;
+    if (op != QB_FLASH_READ && op != QB_FLASH_INFO && op != QB_RTC_READ && op != QB_BOOT_MODE &&
+        op != QB_APP_START && op != QB_PING && op != QB_CCOUNT &&
+        op != 0x100u /* a too-long read: refused */)
+        l->pure = false;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        qemu_req_t *r = realloc(l->reqs, cap * sizeof *r);
+        if (!r) {
+            l->pure = false;
+            return;
+        }
+        l->reqs = r, l->cap = cap;
+    }
+    l->reqs[l->n++] = (qemu_req_t){
+        op, a0, a1, status, value, qemu_hash(s->buf, status ? 0 : payload), s->res->console_len};
 }
 
 /* Serves one request whose 12-byte header is in hdr. Returns false to end the boot (power cut,
@@ -240,11 +280,18 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         fst = flashsim_rtc_write(fs, a0, s->buf, a1);
         break;
     case QB_MILLIS:
-        value = (uint32_t)(flashsim_time_us(fs) / 1000u + s->delay_ms);
+    case QB_DELAY: {
+        if (op == QB_DELAY)
+            s->delay_ms += a0;
+        uint64_t now = flashsim_time_us(fs) / 1000u + s->delay_ms;
+        value = op == QB_MILLIS ? (uint32_t)now : 0;
+        if (s->cfg->hang_virtual_ms && now >= s->cfg->hang_virtual_ms) {
+            s->res->virtual_hang = true; /* the virtual watchdog: end the boot here */
+            s->res->virtual_ms = now;
+            return false;
+        }
         break;
-    case QB_DELAY:
-        s->delay_ms += a0;
-        break;
+    }
     case QB_BOOT_MODE:
         value = s->cfg->boot_mode ? s->cfg->boot_mode : 3u;
         break;
@@ -273,6 +320,10 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         payload = value ? a1 : 0;
         status = value ? 0u : 1u;
         break;
+    case QB_CCOUNT:
+        s->res->has_boot_ccount = true;
+        s->res->boot_ccount = a0;
+        break;
     case QB_APP_START:
         status = app_check(s, a0, a1) ? 0u : 1u;
         break;
@@ -293,6 +344,7 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
     }
     if (fst != FLASHSIM_OK)
         status = (uint32_t)fst; /* flashsim's codes are hal_status_t's */
+    log_req(s, op, a0, a1, status, value, payload);
     uint8_t out[8];
     put32(out, status);
     put32(out + 4, value);
@@ -314,6 +366,10 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
 {
     memset(res, 0, sizeof *res);
     res->exit_code = -1;
+    if (cfg->log) {
+        cfg->log->n = 0;
+        cfg->log->pure = true;
+    }
     char dir[] = "/tmp/otasim-qemu-XXXXXX";
     if (!mkdtemp(dir)) {
         console_add(res, "mkdtemp failed\n", 15);
@@ -354,8 +410,26 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
             _exit(126);
         /* meson test's MALLOC_PERTURB_ is for our code, not for QEMU's allocator. */
         unsetenv("MALLOC_PERTURB_");
-        execl(cfg->qemu, cfg->qemu, "-M", "sim", "-cpu", "lx106", "-semihosting", "-nographic",
-              "-monitor", "none", "-device", loader, (char *)NULL);
+        /* -nodefaults: no default serial/parallel/VGA/network devices to create (the sim
+         * machine's I/O is semihosting): about a third of QEMU's start-up here. */
+        char ic[64];
+        snprintf(ic, sizeof ic, "shift=%u,sleep=off", cfg->icount ? cfg->icount - 1 : 0);
+        const char *argv[] = {cfg->qemu,
+                              "-M",
+                              "sim",
+                              "-cpu",
+                              "lx106",
+                              "-semihosting",
+                              "-nographic",
+                              "-monitor",
+                              "none",
+                              "-nodefaults",
+                              "-device",
+                              loader,
+                              cfg->icount ? "-icount" : NULL,
+                              ic,
+                              NULL};
+        execv(cfg->qemu, (char *const *)argv);
         _exit(127);
     }
     close(out[1]);
@@ -377,7 +451,7 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         if (pfd[1].revents & POLLIN) {
             uint8_t hdr[12];
             if (!read_full(req, hdr, sizeof hdr, deadline) || !serve(&s, req, hdr, deadline)) {
-                res->bridge_error = !res->power_cut;
+                res->bridge_error = !res->power_cut && !res->virtual_hang;
                 break;
             }
         }

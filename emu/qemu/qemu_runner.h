@@ -42,7 +42,40 @@ typedef struct {
     void (*on_write)(void *ctx, int kind, bool in_app, uint32_t addr, uint32_t len,
                      const uint8_t *data);
     void *on_write_ctx;
+    struct qemu_req_log *log; /* if not NULL: every request served is appended (below) */
+    /* -icount shift=N (icount = N + 1; 0 = off): each instruction is 2^N ns of virtual time,
+     * so CCOUNT (40 MHz on QEMU's lx106) counts instructions: insns = CCOUNT * 25 / 2^N. */
+    unsigned icount;
+    /* Virtual-time hang limit (0 = none): when the app's virtual milliseconds (QB_MILLIS: the
+     * chip's time plus every QB_DELAY) reach it, QEMU is killed and the boot is a hang, as the
+     * native device's virtual watchdog does for an app that polls forever. */
+    unsigned hang_virtual_ms;
 } qemu_run_cfg_t;
+
+/* The requests of one boot, for qemu_device.c's repeat of a boot that only read (a brick
+ * looping in its bootloader): each answer's status, value and a hash of its payload. `pure`
+ * stays true while every request is one whose answer depends only on the flash and RTC
+ * contents, the straps and the chip (reads, info, boot mode, app start, ping, a read longer
+ * than any chip: op 0x100, refused). */
+typedef struct qemu_req {
+    uint32_t op, a0, a1, status, value;
+    uint64_t hash;      /* FNV-1a of the payload returned (0 bytes: the offset basis) */
+    size_t console_len; /* console captured when it was answered */
+} qemu_req_t;
+
+typedef struct qemu_req_log {
+    qemu_req_t *reqs;
+    size_t n, cap;
+    bool pure;
+} qemu_req_log_t;
+
+uint64_t qemu_hash(const void *data, size_t len);
+
+/* QB_APP_START's check (the native boot port's): valid headers and app checksum, a
+ * descriptor, the entry the bootloader read. Reads flash with flashsim_peek (no side
+ * effects); name/version from the descriptor when it passes. */
+bool qemu_app_check(flashsim_t *fs, uint32_t image_addr, uint32_t entry, char *name,
+                    size_t name_len, uint32_t *version);
 
 typedef struct {
     int exit_code;      /* QEMU's exit status (semihosting exit code), -1 when killed */
@@ -50,11 +83,15 @@ typedef struct {
     uint32_t rom_entry; /* ROM mode: the entry the CPU started at */
     bool power_cut;     /* a bridged operation hit a power cut: QEMU was killed there */
     bool timed_out;     /* hang: the wall-clock limit passed */
-    bool bridge_error;  /* a malformed request or a broken FIFO: QEMU was killed */
-    int term_signal;    /* QEMU ended by this signal (0 = it exited) */
-    uint32_t requests;  /* bridge requests served */
-    size_t stream_pos;  /* stream bytes delivered */
-    bool app_started;   /* QB_APP_START accepted: an app runs (name/version from its descriptor) */
+    bool virtual_hang;  /* hang: cfg.hang_virtual_ms of virtual time passed (virtual_ms) */
+    uint64_t virtual_ms;
+    bool bridge_error;    /* a malformed request or a broken FIFO: QEMU was killed */
+    int term_signal;      /* QEMU ended by this signal (0 = it exited) */
+    uint32_t requests;    /* bridge requests served */
+    bool has_boot_ccount; /* QB_CCOUNT: the bootloader's CCOUNT when it started the app */
+    uint32_t boot_ccount;
+    size_t stream_pos; /* stream bytes delivered */
+    bool app_started;  /* QB_APP_START accepted: an app runs (name/version from its descriptor) */
     char app_name[24];
     uint32_t app_version;
     bool job_taken, job_ok; /* QB_OFFER answered with the offer; QB_REPORT's outcome */

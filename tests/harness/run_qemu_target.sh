@@ -22,7 +22,9 @@ OTASIM_QEMU_BIN="$T/qemu" "$O" sweep "$S/sketch_raw_eboot_sweep.scn" --target qe
 n=$(tally "$T/native"); q=$(tally "$T/qemu.out")
 [ -n "$n" ] && [ "$n" = "$q" ] || fail "tallies differ: native '$n', qemu '$q'"
 boots=$(wc -l <"$T/boots" 2>/dev/null || echo 0)
-[ "$boots" -ge 83 ] || fail "only $boots QEMU processes for 83 branches + the control"
+# Each of the 50 branches that ends in an app (new 4, old 46) and the control boot QEMU; brick
+# loops may be repeats of a read-only boot (emu/README.md; run_qemu_bench.sh checks them).
+[ "$boots" -ge 51 ] || fail "only $boots QEMU processes for 50 app-running branches + the control"
 echo "sweep under qemu: $q, $boots QEMU boots"
 # ... and on the raw-only safe bootloader (boot=safe-raw: the lx106 build under QEMU, its host
 # build on the native target), with the sweep's own expectations (brick=0, old and new seen).

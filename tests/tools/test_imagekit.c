@@ -461,3 +461,56 @@ Test(imagekit, images_dir_lookup)
     rmdir(dir);
     unsetenv("OTASIM_IMAGES");
 }
+
+/* imagekit_pad_app (sized QEMU images): only .irom0.text grows, with filler after the original
+ * bytes; the other segments, the header and a valid checksum are kept; bad inputs are refused. */
+Test(imagekit, pad_app_grows_irom_only)
+{
+    uint8_t *app, *big, *big2;
+    size_t len, blen, blen2;
+    char err[200];
+    cr_assert_eq(imagekit_synth_app("basic", 2, 0, &app, &len), 0);
+    cr_assert_eq(imagekit_pad_app(app, len, 200000, 7, &big, &blen, err, sizeof err), 0, "%s", err);
+    cr_expect(blen >= 200000 - 16 && blen <= 200000 + 16, "length %zu", blen);
+    image_info_t a, b;
+    cr_assert_eq(image_parse_buffer(app, len, IMAGE_PARSE_CHECKSUM, &a), IMAGE_OK);
+    cr_assert_eq(image_parse_buffer(big, blen, IMAGE_PARSE_CHECKSUM, &b), IMAGE_OK);
+    cr_expect_eq(b.checksum, b.checksum_calc);
+    cr_expect_eq(a.segment_count, b.segment_count);
+    cr_expect_eq(a.entry, b.entry);
+    cr_expect_gt(b.segments[0].length, a.segments[0].length);
+    cr_expect_eq(memcmp(app + a.segments[0].data_offset, big + b.segments[0].data_offset,
+                        a.segments[0].length),
+                 0);
+    for (unsigned i = 1; i < a.segment_count; i++) {
+        cr_expect_eq(a.segments[i].load_addr, b.segments[i].load_addr);
+        cr_expect_eq(a.segments[i].length, b.segments[i].length);
+        cr_expect_eq(memcmp(app + a.segments[i].data_offset, big + b.segments[i].data_offset,
+                            a.segments[i].length),
+                     0);
+    }
+    /* The filler compresses (like code), but not to nothing; another seed gives other bytes. */
+    uint8_t *gz;
+    size_t gzlen;
+    cr_assert_eq(imagekit_gzip(big, blen, &gz, &gzlen, err, sizeof err), 0);
+    cr_expect(gzlen > blen / 3 && gzlen < blen * 9 / 10, "gzip %zu of %zu", gzlen, blen);
+    cr_assert_eq(imagekit_pad_app(app, len, 200000, 8, &big2, &blen2, err, sizeof err), 0);
+    cr_expect_eq(blen2, blen);
+    cr_expect_neq(memcmp(big, big2, blen), 0);
+    /* Refused: a size below the image, above 1 MiB, and an image without .irom0.text first. */
+    uint8_t *x = NULL;
+    size_t xl;
+    cr_expect_neq(imagekit_pad_app(app, len, len / 2, 7, &x, &xl, err, sizeof err), 0);
+    cr_expect(strstr(err, "below"), "%s", err);
+    cr_expect_neq(imagekit_pad_app(app, len, 0x200000, 7, &x, &xl, err, sizeof err), 0);
+    uint8_t *boot;
+    size_t bootlen;
+    cr_assert_eq(imagekit_synth_boot("eboot", &boot, &bootlen), 0);
+    cr_expect_neq(imagekit_pad_app(boot, bootlen, 200000, 7, &x, &xl, err, sizeof err), 0);
+    cr_expect(strstr(err, ".irom0.text"), "%s", err);
+    free(app);
+    free(big);
+    free(big2);
+    free(gz);
+    free(boot);
+}

@@ -42,6 +42,8 @@ enum {
     QB_APP_START = 14, /* arg0 app image address, arg1 entry: status 0 = jump (the host
                           checked the image as the native boot port does), else refuse */
     QB_BUILD = 15,     /* arg1 = QB_BUILD_SIZE: status 0 and a qb_build_t; 1 = defaults */
+    QB_CCOUNT = 16,    /* arg0 = CCOUNT, sent by the bootloader right before QB_APP_START:
+                          under -icount the runner turns it into instructions executed */
 };
 
 /* Exit codes of a QEMU run (semihosting exit): what ended the boot. */
@@ -49,6 +51,8 @@ enum {
     QB_EXIT_RESTART_SOFT = 0x50,
     QB_EXIT_RESTART_WDT = 0x51,
     QB_EXIT_IDLE = 0x52,        /* the app has nothing (more) to do */
+    QB_EXIT_HANG = 0x53,        /* the app's instruction budget ran out (wdt_qemu.S) */
+    QB_EXIT_EXCEPTION = 0x54,   /* a CPU exception in the app (a crash) */
     QB_EXIT_BRIDGE_FAIL = 0x5E, /* the bridge files could not be opened */
     QB_EXIT_POWER = 0x5F,       /* the host answered HAL_ERR_POWER: power is gone */
 };

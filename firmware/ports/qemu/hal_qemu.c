@@ -31,7 +31,9 @@ uint32_t qemu_bridge_call(uint32_t op, uint32_t arg0, uint32_t arg1, const void 
                           uint32_t *value)
 {
     uint32_t req[3] = {op, arg0, arg1};
-    uint32_t rsp[2];
+    uint32_t rsp[2], cc;
+    __asm__ volatile("rsr %0, ccount" : "=a"(cc)); /* feed the watchdog (qemu_bridge.h) */
+    __asm__ volatile("wsr %0, ccompare0" : : "a"(cc + QEMU_WDT_TICKS));
     if (!xfer(FDS[0], req, sizeof req, true) ||
         (out && !xfer(FDS[0], (void *)(uintptr_t)out, arg1, true)) ||
         !xfer(FDS[1], rsp, sizeof rsp, false))
