@@ -65,6 +65,8 @@ static void usage_run(FILE *out, const char *cmd)
                  "  --max-fail N     failing branches printed per scenario (default 20)\n"
                  "  --target T       native (default) or qemu: every boot runs the lx106 build\n"
                  "                   under qemu-system-xtensa; what QEMU cannot run is SKIPped\n"
+                 "  --qemu-images    flash the QEMU target's images (*-qemu.img) on the native\n"
+                 "                   target too, to compare a sweep branch for branch\n"
                  "  -v, --verbose    every branch, and the console of failures\n"
                  "  -h, --help       this text\n");
 }
@@ -74,21 +76,14 @@ static int parse_args(int argc, char **argv, run_args_t *a)
 {
     const char *cmd = argv[0];
     static const struct option longs[] = {
-        {"seed", required_argument, NULL, 's'},
-        {"branch", required_argument, NULL, 'b'},
-        {"images", required_argument, NULL, 'i'},
-        {"cut", required_argument, NULL, 'c'},
-        {"max-fail", required_argument, NULL, 'm'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"shard", required_argument, NULL, 'S'},
-        {"no-progress", no_argument, NULL, 'P'},
-        {"json", required_argument, NULL, 'J'},
-        {"junit", required_argument, NULL, 'U'},
-        {"html", required_argument, NULL, 'H'},
-        {"target", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0},
+        {"seed", required_argument, NULL, 's'},     {"branch", required_argument, NULL, 'b'},
+        {"images", required_argument, NULL, 'i'},   {"cut", required_argument, NULL, 'c'},
+        {"max-fail", required_argument, NULL, 'm'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},           {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'S'},    {"no-progress", no_argument, NULL, 'P'},
+        {"json", required_argument, NULL, 'J'},     {"junit", required_argument, NULL, 'U'},
+        {"html", required_argument, NULL, 'H'},     {"target", required_argument, NULL, 'T'},
+        {"qemu-images", no_argument, NULL, 'Q'},    {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof(*a));
     a->opts.command_name = cmd;
@@ -136,6 +131,9 @@ static int parse_args(int argc, char **argv, run_args_t *a)
                 return 2;
             }
             a->opts.qemu = !strcmp(optarg, "qemu");
+            break;
+        case 'Q':
+            a->opts.qemu_images = true;
             break;
         case 'J':
             a->json = optarg;
