@@ -25,10 +25,17 @@ static void say(const char *s)
  * the Updater then inflates them itself (inflate_to_stage). */
 static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe, bool *raw)
 {
-    reader_t r = flash_reader();
+    /* Sector 0 in one read, then searched in RAM: the descriptor search reads word by word,
+     * and under QEMU every flash read is a bridge round trip (~870 of them per boot). */
+    static uint8_t sector0[HAL_FLASH_SECTOR_SIZE] __attribute__((aligned(4)));
     app_desc_t bd;
     flash_layout_t l = *built;
-    bool found = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd);
+    bool found = false;
+    if (hal_flash_read(0, sector0, sizeof sector0) == HAL_OK) {
+        mem_reader_t m = {sector0, sizeof sector0};
+        reader_t r = mem_reader(&m);
+        found = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd);
+    }
     *raw = found && !strcmp(bd.name, BOOT_DESC_NAME_SAFE_RAW);
     *safe = found && (*raw || !strcmp(bd.name, BOOT_DESC_NAME_SAFE));
     if (*safe && !layout_for_safe_boot(built, hal_flash_real_size(), &l))
