@@ -83,6 +83,27 @@ static bool take(gzstage_io_t *io, uint8_t *buf, uint32_t cap, uint32_t *got_out
     return true;
 }
 
+bool updater_gzstage_put(updater_t *u, const uint8_t *data, uint32_t len, hal_status_t *erase,
+                         hal_status_t *write)
+{
+    uint32_t at = u->current_address;
+    *erase = hal_flash_erase_sector(at / HAL_FLASH_SECTOR_SIZE);
+    if (*erase != HAL_OK) {
+        return false;
+    }
+    /* Whole words, the tail padded with 0xFF (erased flash), as write_buffer() does. */
+    uint32_t words = (len + 3u) & ~3u;
+    memcpy(u->buffer, data, len);
+    memset(u->buffer + len, 0xFF, words - len);
+    *write = hal_flash_write(at, u->buffer, words);
+    if (*write != HAL_OK) {
+        return false;
+    }
+    u->current_address = at + len;
+    u->gz.out_len += len;
+    return true;
+}
+
 static int32_t gz_read(void *ctx, uint8_t *buf, uint32_t cap)
 {
     gzstage_io_t *io = ctx;
@@ -111,21 +132,7 @@ static int gz_write(void *ctx, const uint8_t *data, uint32_t len)
     if (!u->async) {
         hal_yield();
     }
-    io->erase = hal_flash_erase_sector(at / HAL_FLASH_SECTOR_SIZE);
-    if (io->erase != HAL_OK) {
-        return 1;
-    }
-    /* Whole words, the tail padded with 0xFF (erased flash), as write_buffer() does. */
-    uint32_t words = (len + 3u) & ~3u;
-    memcpy(u->buffer, data, len);
-    memset(u->buffer + len, 0xFF, words - len);
-    io->write = hal_flash_write(at, u->buffer, words);
-    if (io->write != HAL_OK) {
-        return 1;
-    }
-    u->current_address = at + len;
-    u->gz.out_len += len;
-    return 0;
+    return updater_gzstage_put(u, data, len, &io->erase, &io->write) ? 0 : 1;
 }
 
 uint32_t updater_gzstage_stream(updater_t *u, const update_stream_t *s, uint32_t timeout_ms)

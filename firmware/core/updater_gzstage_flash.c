@@ -44,20 +44,7 @@ static int ff_write(void *ctx, const uint8_t *data, uint32_t len)
         f->overlap = true;
         return 1;
     }
-    f->erase = hal_flash_erase_sector(at / HAL_FLASH_SECTOR_SIZE);
-    if (f->erase != HAL_OK) {
-        return 1;
-    }
-    uint32_t words = (len + 3u) & ~3u;
-    memcpy(u->buffer, data, len);
-    memset(u->buffer + len, 0xFF, words - len);
-    f->write = hal_flash_write(at, u->buffer, words);
-    if (f->write != HAL_OK) {
-        return 1;
-    }
-    u->current_address = at + len;
-    u->gz.out_len += len;
-    return 0;
+    return updater_gzstage_put(u, data, len, &f->erase, &f->write) ? 0 : 1;
 }
 
 bool updater_gzstage_from_flash(updater_t *u)

@@ -51,5 +51,10 @@ bool updater_gzstage_pair_ok(updater_t *u);
 /* end() of a gzip upload that reached flash compressed (write(), write(T&)): inflate it from
  * its stage into a raw stage below it, then check that as updater_gzstage_end() does. */
 bool updater_gzstage_from_flash(updater_t *u);
+/* One inflated output chunk into the raw stage at current_address (4 KiB at a sector boundary,
+ * the last one shorter): erase its sector, write it in whole words padded with 0xFF, advance.
+ * False when the erase or the write fails (their statuses in *erase / *write). */
+bool updater_gzstage_put(updater_t *u, const uint8_t *data, uint32_t len, hal_status_t *erase,
+                         hal_status_t *write);
 
 #endif
