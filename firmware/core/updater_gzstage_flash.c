@@ -1,8 +1,6 @@
 /* inflate_to_stage, for a gzip upload staged compressed: write() and write(T&) push their
  * bytes while the inflater pulls its input, so it cannot run as they arrive (that is
  * updater_gzstage.c, for writeStream()). */
-#include <string.h>
-
 #include "hal.h"
 #include "updater_internal.h"
 
