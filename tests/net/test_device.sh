@@ -19,14 +19,7 @@ fail() {
     exit 1
 }
 # wait_for FILE TEXT: up to 20 s
-wait_for() {
-    i=0
-    while ! grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -gt 200 ] && return 1
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
 start() {
     "$OTASIM" device --app basic --layout 4m2m --flash "$tmp/dev.flash" --images "$IMAGES" \
         --password garden --ports web=0,ota=0,mdns=0 --mac 02:00:00:00:00:2a >"$tmp/$1" 2>&1 &

@@ -20,14 +20,7 @@ fail() {
     cat "$tmp"/dev* "$tmp/access.log" 2>/dev/null
     exit 1
 }
-wait_for() {
-    i=0
-    while ! grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -gt 200 ] && return 1
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
 cp "$IMAGES/basic-v2.bin" "$tmp/"
 echo '{"5C:CF:7F:01:02:0A": {"file": "basic-v2.bin", "version": "2"}}' >"$tmp/devices.json"
 "$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 --port-file "$tmp/port" \

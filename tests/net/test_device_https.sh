@@ -27,14 +27,7 @@ fail() {
     done
     exit 1
 }
-wait_for() {
-    i=0
-    while ! grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -gt 200 ] && return 1
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
 sh "$CERTS" "$tmp/c" || fail "make_tls_certs.sh"
 cp "$IMAGES/basic-v2.bin" "$tmp/"
 echo '{"5C:CF:7F:01:02:0A": {"file": "basic-v2.bin", "version": "2"}}' >"$tmp/devices.json"

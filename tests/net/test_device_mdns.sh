@@ -21,14 +21,7 @@ fail() {
     cat "$tmp"/out* 2>/dev/null
     exit 1
 }
-wait_for() { # FILE TEXT: up to 20 s
-    i=0
-    while ! grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -gt 200 ] && return 1
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
 start() { # OUT [extra device args]
     out=$1
     shift

@@ -25,14 +25,7 @@ fail() {
     cat "$tmp/$cur" 2>/dev/null
     exit 1
 }
-wait_for() { # FILE TEXT: up to 20 s
-    i=0
-    while ! grep -q "$2" "$1" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -gt 200 ] && return 1
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
 # start NAME APP [device options...]: a new device (flash file NAME.flash) with APP v1.
 start() {
     cur=$1
