@@ -141,52 +141,6 @@ uint32_t hal_flash_chip_id(void)
     return chip_id;
 }
 
-uint32_t hal_flash_real_size(void)
-{
-    /* ESP.getFlashChipRealSize(): 1 << capacity byte of the JEDEC id. */
-    uint32_t cap = (hal_flash_chip_id() >> 16) & 0xFFu;
-    return cap >= 17u && cap <= 24u ? 1u << cap : 0u;
-}
-
-static hal_status_t check_rtc(uint32_t offset, uint32_t len)
-{
-    if ((offset | len) & 3u)
-        return HAL_ERR_ALIGN;
-    if (offset > HAL_RTC_MEM_SIZE || len > HAL_RTC_MEM_SIZE - offset)
-        return HAL_ERR_RANGE;
-    return HAL_OK;
-}
-
-/* RTC memory only takes word accesses: assemble bytes, whatever the buffer's alignment. */
-hal_status_t hal_rtc_read(uint32_t offset, void *dst, uint32_t len)
-{
-    hal_status_t st = check_rtc(offset, len);
-    if (st != HAL_OK)
-        return st;
-    uint8_t *out = dst;
-    for (uint32_t i = 0; i < len; i += 4) {
-        uint32_t w = ESP8266_REG(ESP8266_RTC_MEM + offset + i);
-        out[i] = (uint8_t)w;
-        out[i + 1] = (uint8_t)(w >> 8);
-        out[i + 2] = (uint8_t)(w >> 16);
-        out[i + 3] = (uint8_t)(w >> 24);
-    }
-    return HAL_OK;
-}
-
-hal_status_t hal_rtc_write(uint32_t offset, const void *src, uint32_t len)
-{
-    hal_status_t st = check_rtc(offset, len);
-    if (st != HAL_OK)
-        return st;
-    const uint8_t *in = src;
-    for (uint32_t i = 0; i < len; i += 4)
-        ESP8266_REG(ESP8266_RTC_MEM + offset + i) = (uint32_t)in[i] | (uint32_t)in[i + 1] << 8 |
-                                                    (uint32_t)in[i + 2] << 16 |
-                                                    (uint32_t)in[i + 3] << 24;
-    return HAL_OK;
-}
-
 void hal_restart(hal_restart_t kind)
 {
     (void)kind; /* both kinds keep RTC memory; the ROM boots again from flash */
@@ -198,11 +152,6 @@ void hal_restart(hal_restart_t kind)
     ((void (*)(void))ESP8266_ROM_RESET_VECTOR)();
     for (;;) {
     }
-}
-
-uint32_t hal_boot_mode(void)
-{
-    return (ESP8266_REG(ESP8266_GPI) >> 16) & 0xFu;
 }
 
 static uint32_t ccount(void)
@@ -242,23 +191,6 @@ void hal_yield(void)
 {
     ESP8266_REG(ESP8266_WDT_FEED) = ESP8266_WDT_FEED_MAGIC;
     (void)hal_millis();
-}
-
-void hal_console_write(const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) {
-        while (((ESP8266_REG(ESP8266_UART0_STATUS) >> 16) & 0xFFu) >= ESP8266_UART_FIFO_SIZE - 2u) {
-        }
-        ESP8266_REG(ESP8266_UART0_FIFO) = p[i];
-    }
-}
-
-void hal_random(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)ESP8266_REG(ESP8266_RNG);
 }
 
 /* The heap is what the linker left between the end of .bss and the stack (app.ld); without a

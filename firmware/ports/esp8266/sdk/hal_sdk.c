@@ -1,9 +1,10 @@
 /* hal.h for an ESP8266 app linked with the vendor NONOS SDK: flash through the SDK's
  * spi_flash_* (which handle the flash cache themselves), time from system_get_time(), the
  * SDK's software watchdog fed by hal_yield, restart through system_restart(). RTC memory, the
- * console FIFO, the boot-mode straps and the RNG are the same registers the SDK-free HAL uses
- * (hal_esp8266.c): the eboot command must sit at 0x60001200, where the bootloader reads it,
- * not in the SDK's block-indexed RTC API. Never run on hardware (README). */
+ * console FIFO, the boot-mode straps, the RNG and the real flash size are the SDK-free HAL's
+ * (../hal_regs_esp8266.c, linked here too): the eboot command must sit at 0x60001200, where
+ * the bootloader reads it, not in the SDK's block-indexed RTC API. Never run on hardware (README).
+ */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,59 +87,10 @@ uint32_t hal_flash_chip_id(void)
     return spi_flash_get_id() & 0xFFFFFFu;
 }
 
-uint32_t hal_flash_real_size(void)
-{
-    uint32_t cap = (hal_flash_chip_id() >> 16) & 0xFFu;
-    return cap >= 17u && cap <= 24u ? 1u << cap : 0u;
-}
-
-static hal_status_t check_rtc(uint32_t offset, uint32_t len)
-{
-    if ((offset | len) & 3u)
-        return HAL_ERR_ALIGN;
-    if (offset > HAL_RTC_MEM_SIZE || len > HAL_RTC_MEM_SIZE - offset)
-        return HAL_ERR_RANGE;
-    return HAL_OK;
-}
-
-hal_status_t hal_rtc_read(uint32_t offset, void *dst, uint32_t len)
-{
-    hal_status_t st = check_rtc(offset, len);
-    if (st != HAL_OK)
-        return st;
-    uint8_t *out = dst;
-    for (uint32_t i = 0; i < len; i += 4) {
-        uint32_t w = ESP8266_REG(ESP8266_RTC_MEM + offset + i);
-        out[i] = (uint8_t)w;
-        out[i + 1] = (uint8_t)(w >> 8);
-        out[i + 2] = (uint8_t)(w >> 16);
-        out[i + 3] = (uint8_t)(w >> 24);
-    }
-    return HAL_OK;
-}
-
-hal_status_t hal_rtc_write(uint32_t offset, const void *src, uint32_t len)
-{
-    hal_status_t st = check_rtc(offset, len);
-    if (st != HAL_OK)
-        return st;
-    const uint8_t *in = src;
-    for (uint32_t i = 0; i < len; i += 4)
-        ESP8266_REG(ESP8266_RTC_MEM + offset + i) = (uint32_t)in[i] | (uint32_t)in[i + 1] << 8 |
-                                                    (uint32_t)in[i + 2] << 16 |
-                                                    (uint32_t)in[i + 3] << 24;
-    return HAL_OK;
-}
-
 void hal_restart(hal_restart_t kind)
 {
     (void)kind;       /* both keep RTC memory */
     system_restart(); /* returns: the SDK restarts from its own task */
-}
-
-uint32_t hal_boot_mode(void)
-{
-    return (ESP8266_REG(ESP8266_GPI) >> 16) & 0xFu;
 }
 
 /* system_get_time() is microseconds in 32 bits (wraps every ~71 min): accumulate deltas. */
@@ -169,23 +121,6 @@ void hal_yield(void)
 {
     system_soft_wdt_feed();
     (void)hal_millis();
-}
-
-void hal_console_write(const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) {
-        while (((ESP8266_REG(ESP8266_UART0_STATUS) >> 16) & 0xFFu) >= ESP8266_UART_FIFO_SIZE - 2u) {
-        }
-        ESP8266_REG(ESP8266_UART0_FIFO) = p[i];
-    }
-}
-
-void hal_random(void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)ESP8266_REG(ESP8266_RNG);
 }
 
 uint32_t hal_free_heap(void)
