@@ -27,6 +27,7 @@
 #include "commands.h"
 #include "himages.h"
 #include "native_device.h"
+#include "sock_io.h"
 
 /* Wi-Fi assumption for the real-device estimate: an ESP8266 in station mode on 802.11n
  * (HT20) moves about 5 Mbit/s of TCP payload into lwIP with the Arduino core's default
@@ -71,20 +72,6 @@ static uint16_t free_port(bool udp)
     return ntohs(a.sin_port);
 }
 
-static bool send_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* ---- the baseline: the bytes over a loopback TCP connection to a child that reads them ---- */
 
 /* chunk 0: one stream; else chunk-sized writes, each answered by a 4-byte ack (espota's
@@ -123,7 +110,7 @@ static double loopback(const uint8_t *data, size_t len, size_t chunk)
     char ack[8];
     for (size_t off = 0; ok && off < len;) {
         size_t k = chunk ? (len - off < chunk ? len - off : chunk) : len;
-        ok = send_all(fd, data + off, k);
+        ok = sock_send_all(fd, data + off, k);
         off += k;
         if (ok && chunk)
             ok = recv(fd, ack, 4, MSG_WAITALL) == 4;
@@ -239,8 +226,8 @@ static bool via_web(drive_t *d)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     memcpy(head + hl, pre, (size_t)pl + 1);
     bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-              send_all(fd, (const uint8_t *)head, (size_t)(hl + pl)) &&
-              send_all(fd, d->data, d->len) && send_all(fd, (const uint8_t *)post, (size_t)tl);
+              sock_send_all(fd, head, (size_t)(hl + pl)) && sock_send_all(fd, d->data, d->len) &&
+              sock_send_all(fd, post, (size_t)tl);
     char resp[2048];
     size_t rl = 0;
     while (ok && rl < sizeof(resp) - 1) {

@@ -29,6 +29,7 @@
 #include "engine_internal.h"
 #include "engine_net.h"
 #include "netfault.h"
+#include "sock_io.h"
 #include "update_server.h"
 
 extern char **environ;
@@ -273,19 +274,6 @@ static size_t b64(const char *in, char *out)
     return o;
 }
 
-static bool send_all(int fd, const void *buf, size_t n)
-{
-    const uint8_t *b = buf;
-    while (n) {
-        ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-        if (k <= 0)
-            return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
 /* A browser's upload: one multipart/form-data POST, the file in the "firmware" or
  * "filesystem" input, Basic auth when the scenario has a password. */
 static void run_web(peer_t *p)
@@ -332,9 +320,9 @@ static void run_web(peer_t *p)
                       (unsigned)p->web_port, auth, bnd, (size_t)pl + p->len + (size_t)tl);
     /* A refused request may be answered (and closed) before the body is through: read the
      * answer whatever the send did. */
-    if (send_all(fd, head, (size_t)hl) && send_all(fd, part, (size_t)pl))
-        if (send_all(fd, p->data, p->len))
-            send_all(fd, tail, (size_t)tl);
+    if (sock_send_all(fd, head, (size_t)hl) && sock_send_all(fd, part, (size_t)pl))
+        if (sock_send_all(fd, p->data, p->len))
+            sock_send_all(fd, tail, (size_t)tl);
     size_t n = 0;
     for (;;) {
         ssize_t k = recv(fd, p->reply + n, sizeof(p->reply) - 1 - n, 0);

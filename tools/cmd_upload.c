@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "imagekit.h"
+#include "sock_io.h"
 
 #define FLASH_CMD 0
 #define FS_CMD 100
@@ -64,20 +65,6 @@ static bool wait_readable(int fd, unsigned ms)
     while ((r = poll(&p, 1, (int)ms)) < 0 && errno == EINTR)
         ;
     return r > 0;
-}
-
-static bool send_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
 }
 
 static void progress_bar(size_t done, size_t total)
@@ -408,7 +395,7 @@ static int upload(const up_opts_t *o)
     }
     while (off < len) {
         size_t k = len - off < CHUNK ? len - off : CHUNK;
-        if (!send_all(cli, data + off, k) || !wait_readable(cli, o->timeout_s * 1000u)) {
+        if (!sock_send_all(cli, data + off, k) || !wait_readable(cli, o->timeout_s * 1000u)) {
             fprintf(stderr, "\nError Uploading: %s after %zu of %zu bytes\n",
                     off + k < len ? "no acknowledgement" : "no answer", off, len);
             goto out;
