@@ -57,21 +57,6 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static uint16_t free_port(bool udp)
-{
-    int s = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof(a);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-        getsockname(s, (struct sockaddr *)&a, &l)) {
-        if (s >= 0)
-            close(s);
-        return 0;
-    }
-    close(s);
-    return ntohs(a.sin_port);
-}
-
 /* ---- the baseline: the bytes over a loopback TCP connection to a child that reads them ---- */
 
 /* chunk 0: one stream; else chunk-sized writes, each answered by a 4-byte ack (espota's
@@ -280,9 +265,9 @@ static double upload(const bopts_t *o, via_t via, const char *file, const uint8_
         return -1;
     hdev_net_t net = {.stop_fd = stop[0], .console_fd = con[1]};
     if (via == VIA_WEB)
-        net.web_port = free_port(false);
+        net.web_port = sock_free_port(false);
     else
-        net.ota_port = free_port(true);
+        net.ota_port = sock_free_port(true);
     hdev_config_t cfg = {.seed = o->seed, .net = &net, .max_boots = 4};
     double t = -1;
     hdev_t *dev = NULL;

@@ -22,6 +22,7 @@
 #include "mdns.h"
 #include "native_device.h"
 #include "netsim.h"
+#include "sock_io.h"
 #include "tls_bearssl.h"
 #include "valve_app.h"
 
@@ -85,16 +86,8 @@ static bool parse_port(const char *s, bool udp, uint16_t *out)
     long v = strtol(s, &end, 10);
     if (*end || v < 0 || v > 65535)
         return false;
-    if (v == 0) {
-        int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t l = sizeof(a);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-            getsockname(fd, (struct sockaddr *)&a, &l))
-            return false;
-        close(fd);
-        v = ntohs(a.sin_port);
-    }
+    if (v == 0 && (v = sock_free_port(udp)) == 0)
+        return false;
     *out = (uint16_t)v;
     return true;
 }

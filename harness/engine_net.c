@@ -60,20 +60,6 @@ static uint32_t now_ms(void)
     return (uint32_t)((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
 }
 
-static uint16_t free_port(bool udp)
-{
-    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof(a);
-    uint16_t port = 0;
-    if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-        !getsockname(fd, (struct sockaddr *)&a, &l))
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 /* Reads what the console has (non-blocking); false once the device is gone (EOF). */
 static bool pump_console(peer_t *p, int wait)
 {
@@ -603,10 +589,10 @@ int engine_net_step(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recordi
     net.virtual_watchdog = true;
     switch (nt->transport) {
     case SCN_NET_ESPOTA:
-        net.ota_port = p.ota_port = free_port(true);
+        net.ota_port = p.ota_port = sock_free_port(true);
         break;
     case SCN_NET_WEB:
-        net.web_port = p.web_port = free_port(false);
+        net.web_port = p.web_port = sock_free_port(false);
         break;
     case SCN_NET_HTTP:
         srv = start_server(e, s, nt, dir, &net, err, sizeof(err));

@@ -1,8 +1,10 @@
 #include "sock_io.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 bool sock_send_all(int fd, const void *buf, size_t n)
 {
@@ -17,4 +19,18 @@ bool sock_send_all(int fd, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return true;
+}
+
+uint16_t sock_free_port(bool udp)
+{
+    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof(a);
+    uint16_t port = 0;
+    if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+        !getsockname(fd, (struct sockaddr *)&a, &l))
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
 }
