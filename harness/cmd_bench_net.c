@@ -14,7 +14,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "commands.h"
 #include "himages.h"
 #include "native_device.h"
+#include "peer_proc.h"
 #include "sock_io.h"
 
 /* Wi-Fi assumption for the real-device estimate: an ESP8266 in station mode on 802.11n
@@ -148,8 +148,7 @@ static bool wait_console(drive_t *d, const char *text)
     return false;
 }
 
-/* otasim upload -s: this binary again (exec'd: a fork of this threaded process could inherit
- * a stdio lock held by the device thread), its output discarded. The time includes its start. */
+/* otasim upload -s: this binary again, its output discarded. The time includes its start. */
 static bool via_espota(drive_t *d)
 {
     char port[16];
@@ -235,7 +234,15 @@ static bool via_web(drive_t *d)
     return true;
 }
 
-static void *driver(void *arg)
+/* What the driver process (peer_proc.h: the device's boots are forks of this process, so the
+ * driver is not a thread) reports. */
+typedef struct drive_msg {
+    bool ok;
+    double seconds;
+    char why[300];
+} drive_msg_t;
+
+static void driver(void *arg, int wr)
 {
     drive_t *d = arg;
     const char *ready = d->via == VIA_WEB ? "net: web update server" : "net: espota on";
@@ -253,7 +260,9 @@ static void *driver(void *arg)
     }
     if (write(d->stop_fd, "x", 1) != 1)
         abort();
-    return NULL;
+    drive_msg_t m = {.ok = d->ok, .seconds = d->seconds};
+    memcpy(m.why, d->why, sizeof(m.why));
+    peer_proc_send(wr, &m, sizeof(m));
 }
 
 /* One upload into a fresh device; seconds, < 0 on failure (message on stderr). */
@@ -305,13 +314,23 @@ static double upload(const bopts_t *o, via_t via, const char *file, const uint8_
                   .net = &net,
                   .con_fd = con[0],
                   .stop_fd = stop[1]};
-    pthread_t th;
-    if (pthread_create(&th, NULL, driver, &d))
+    peer_proc_t drv;
+    const int theirs[] = {con[1], stop[0]};
+    if (!peer_proc_start(&drv, driver, &d, theirs, 2)) {
+        fprintf(stderr, "otasim bench net: cannot start the driver: %s\n", strerror(errno));
         goto out;
+    }
     hdev_result_t r;
     hdev_run(dev, NULL, NULL, &r);
-    pthread_join(th, NULL);
     hdev_result_free(&r);
+    drive_msg_t m;
+    bool got = peer_proc_recv(&drv, &m, sizeof(m), 60000);
+    peer_proc_end(&drv, 5000);
+    if (!got)
+        snprintf(m.why, sizeof(m.why), "the driver ended without its result");
+    d.ok = got && m.ok;
+    d.seconds = got ? m.seconds : 0;
+    memcpy(d.why, m.why, sizeof(d.why));
     *flash_virtual_s = (double)(flashsim_time_ns(hdev_flash(dev)) - ft0) / 1e9;
     if (!d.ok) {
         fprintf(stderr, "otasim bench net: %s upload: %s\n", via == VIA_WEB ? "web" : "espota",

@@ -248,23 +248,6 @@ static int run_one(const char *path, run_args_t *a, engine_report_t *rep)
             report_doc_add(a->doc, path, "", NULL, false, err);
         return -1;
     }
-#if defined(__SANITIZE_ADDRESS__)
-    /* Known defect, not a sanitizer finding: a net step forks the device's boots while its
-     * peer thread runs, and GCC 12's ASan allocator is not fork-safe (a child forked while
-     * the other thread holds the allocator lock deadlocks: seen in CI). The net scenarios run
-     * in the other builds; the fix is a peer process instead of a thread. */
-    for (size_t i = 0; i < s->nsteps; i++)
-        if (s->steps[i].verb == SCN_NET) {
-            memset(rep, 0, sizeof(*rep));
-            rep->skipped = true;
-            snprintf(rep->skip_reason, sizeof(rep->skip_reason), "%s",
-                     "asan: net steps fork while a thread runs; GCC 12's ASan allocator is "
-                     "not fork-safe (runs in the non-sanitized builds)");
-            printf("== %s\nSKIP %s (%s)\n", path, path, rep->skip_reason);
-            scenario_free(s);
-            return 2;
-        }
-#endif
     engine_opts_t o = a->opts;
     if (!strcmp(a->opts.command_name, "sweep") && !o.override_cut && s->cut_step < 0) {
         /* No cut line: every point of the last update, the three basic modes. */

@@ -1,11 +1,13 @@
 /* The scenario engine's network updates (scenarios/README.md "Network updates"): a `net` step
  * runs the device networked (lwIP + libslirp, native_device.h hdev_net_t) for one hdev_run()
- * while a peer thread here plays the other side:
+ * while a peer process (peer_proc.h: not a thread, since the device's boots are forks of this
+ * process) plays the other side:
  *   espota  runs `otasim upload` (this binary, /proc/self/exe) against the forwarded UDP port,
  *           optionally a second one during the upload (invite=twice);
  *   web     POSTs the file as multipart/form-data (Basic auth) to the web update server;
- *   http    starts the update server of `otasim serve` (tools/update_server.h) with a
- *           database naming the file, or a canned reply, and the device's client asks it.
+ *   http    starts the update server of `otasim serve` (tools/update_server.h, in the peer
+ *           process: its threads stay out of this one) with a database naming the file, or a
+ *           canned reply, and the device's client asks it.
  * The peer watches the device's console for the transport's end, then asks the device to stop
  * (its stop pipe); a device that restarts after a good update boots the new app, which sees
  * the stop and ends idle. The app's flash writes of the run are counted from its recording. */
@@ -14,7 +16,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "engine_internal.h"
 #include "engine_net.h"
 #include "netfault.h"
+#include "peer_proc.h"
 #include "sock_io.h"
 #include "update_server.h"
 
@@ -48,10 +50,23 @@ typedef struct peer {
     size_t clen;
     bool console_eof;
     uint32_t t0;
+    const update_server_opts_t *server; /* http: the update server the peer runs */
     /* Results. */
     bool ran, ok, idle, second_ran, second_ok;
     char reply[SCN_REPLY_LEN], second_reply[SCN_REPLY_LEN];
 } peer_t;
+
+/* The peer's messages to the engine (peer_proc_send): http first says where its server
+ * listens, then every peer sends its results. */
+typedef struct server_msg {
+    uint16_t port; /* 0: not started, err says why */
+    char err[300];
+} server_msg_t;
+
+typedef struct result_msg {
+    bool ran, ok, idle, second_ran, second_ok;
+    char reply[SCN_REPLY_LEN], second_reply[SCN_REPLY_LEN];
+} result_msg_t;
 
 static uint32_t now_ms(void)
 {
@@ -349,9 +364,8 @@ static void run_http(peer_t *p)
     p->ok = l && !strncmp(l, "httpupdate: update ok", 21);
 }
 
-static void *peer_main(void *arg)
+static void peer_main(peer_t *p)
 {
-    peer_t *p = arg;
     p->t0 = now_ms();
     switch (p->nt->transport) {
     case SCN_NET_ESPOTA:
@@ -368,7 +382,37 @@ static void *peer_main(void *arg)
     } /* the pipe is new: one byte always fits */
     while (pump_console(p, 100))
         ; /* until the device is gone (the engine closes its end after the run) */
-    return NULL;
+}
+
+/* The peer process (peer_proc_start). */
+static void peer_process(void *arg, int wr)
+{
+    peer_t *p = arg;
+    update_server_t *srv = NULL;
+    if (p->server) {
+        static server_msg_t m;
+        memset(&m, 0, sizeof(m));
+        srv = update_server_start(p->server, m.err, sizeof(m.err));
+        if (srv)
+            m.port = update_server_port(srv);
+        if (!peer_proc_send(wr, &m, sizeof(m)) || !srv) {
+            if (srv)
+                update_server_stop(srv);
+            return;
+        }
+    }
+    peer_main(p);
+    if (srv)
+        update_server_stop(srv);
+    static result_msg_t r;
+    r.ran = p->ran;
+    r.ok = p->ok;
+    r.idle = p->idle;
+    r.second_ran = p->second_ran;
+    r.second_ok = p->second_ok;
+    memcpy(r.reply, p->reply, sizeof(r.reply));
+    memcpy(r.second_reply, p->second_reply, sizeof(r.second_reply));
+    peer_proc_send(wr, &r, sizeof(r));
 }
 
 /* "drop=50%" / "stall=50%": that share of the file's bytes. */
@@ -485,11 +529,11 @@ static void tls_files(const scn_net_t *nt, update_server_opts_t *o, hdev_net_t *
         net->update_ca = trust;
 }
 
-/* http: the database + root for the update server. */
-static update_server_t *start_server(engine_t *e, const bstate_t *s, const scn_net_t *nt,
-                                     const char *dir, hdev_net_t *net, char *err, size_t errlen)
+/* http: the database + root for the update server (started by the peer process). */
+static bool server_opts(const bstate_t *s, const scn_net_t *nt, const char *dir,
+                        update_server_opts_t *o, hdev_net_t *net, char *err, size_t errlen)
 {
-    char db[400];
+    static char db[400];
     snprintf(db, sizeof(db), "%s/devices.json", dir);
     /* The device's MAC (native_net.c's default) or, for 404, another one. */
     const char *mac = nt->reply == SCN_REPLY_404 ? "02:00:00:00:00:99" : "02:00:00:00:00:01";
@@ -509,25 +553,25 @@ static update_server_t *start_server(engine_t *e, const bstate_t *s, const scn_n
                  mac, want);
     if (write_file(db, text, strlen(text))) {
         snprintf(err, errlen, "cannot write %.200s", db);
-        return NULL;
+        return false;
     }
-    update_server_opts_t o = {.db_path = db,
-                              .root = dir,
-                              .bind = "127.0.0.1",
-                              .fault = {.drop_after = -1, .stall_after = -1}};
-    o.fault.no_length = nt->no_length;
-    o.fault.bad_md5 = nt->wrong_md5;
+    *o = (update_server_opts_t){.db_path = db,
+                                .root = dir,
+                                .bind = "127.0.0.1",
+                                .fault = {.drop_after = -1, .stall_after = -1}};
+    o->fault.no_length = nt->no_length;
+    o->fault.bad_md5 = nt->wrong_md5;
     if (nt->reply == SCN_REPLY_403)
-        o.fault.status = 403;
+        o->fault.status = 403;
     else if (nt->reply == SCN_REPLY_500)
-        o.fault.status = 500;
+        o->fault.status = 500;
+    /* The certificates are made here, once per process, not in each peer process. */
     if (nt->tls != SCN_TLS_OFF) {
         if (!make_certs(err, errlen))
-            return NULL;
-        tls_files(nt, &o, net);
+            return false;
+        tls_files(nt, o, net);
     }
-    (void)e;
-    return update_server_start(&o, err, errlen);
+    return true;
 }
 
 static void note_writes(bstate_t *s, const hdev_recording_t *r, size_t first)
@@ -560,7 +604,8 @@ int engine_net_step(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recordi
     }
     snprintf(p.file, sizeof(p.file), "%s/update.bin", dir);
     int rc = -1;
-    update_server_t *srv = NULL;
+    static update_server_opts_t srv_opts;
+    peer_proc_t peer = {.pid = -1, .rd = -1};
     static netfault_cfg_t faults;
     static hdev_net_t net;
     static char url[80];
@@ -595,21 +640,34 @@ int engine_net_step(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recordi
         net.web_port = p.web_port = sock_free_port(false);
         break;
     case SCN_NET_HTTP:
-        srv = start_server(e, s, nt, dir, &net, err, sizeof(err));
-        if (!srv)
+        if (!server_opts(s, nt, dir, &srv_opts, &net, err, sizeof(err)))
             goto out;
-        snprintf(url, sizeof(url), "%s://10.0.2.2:%u/update", nt->tls ? "https" : "http",
-                 (unsigned)update_server_port(srv));
-        net.update_url = url;
-        net.update_fs = nt->update.fs;
+        p.server = &srv_opts;
         break;
     }
     p.console_rd = cons[0];
     p.stop_wr = stop[1];
-    pthread_t th;
-    if (pthread_create(&th, NULL, peer_main, &p)) {
-        snprintf(err, sizeof(err), "cannot start the peer thread");
+    /* The peer closes the engine's ends: the console's write end (its EOF says the device is
+     * gone) and the stop pipe's read end. */
+    const int theirs[] = {cons[1], stop[0]};
+    if (!peer_proc_start(&peer, peer_process, &p, theirs, 2)) {
+        snprintf(err, sizeof(err), "cannot start the peer process: %s", strerror(errno));
         goto out;
+    }
+    if (p.server) {
+        static server_msg_t m;
+        if (!peer_proc_recv(&peer, &m, sizeof(m), 10000)) {
+            snprintf(err, sizeof(err), "the update server did not start (no answer)");
+            goto out;
+        }
+        if (!m.port) {
+            snprintf(err, sizeof(err), "%.250s", m.err);
+            goto out;
+        }
+        snprintf(url, sizeof(url), "%s://10.0.2.2:%u/update", nt->tls ? "https" : "http",
+                 (unsigned)m.port);
+        net.update_url = url;
+        net.update_fs = nt->update.fs;
     }
     hdev_recording_t own;
     memset(&own, 0, sizeof(own));
@@ -620,20 +678,31 @@ int engine_net_step(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recordi
     hdev_set_net(e->dev, NULL);
     close(cons[1]);
     cons[1] = -1;
-    pthread_join(th, NULL);
     note_writes(s, r, first);
     hdev_recording_free(&own);
-    s->net_ran = p.ran;
-    s->net_ok = p.ok;
-    s->net_idle = p.idle;
-    s->second_ran = p.second_ran;
-    s->second_ok = p.second_ok;
-    memcpy(s->net_reply, p.reply, sizeof(s->net_reply));
-    memcpy(s->second_reply, p.second_reply, sizeof(s->second_reply));
+    /* The device is gone: the peer ends its waits at once, an uploader within its own time
+     * limit. */
+    static result_msg_t m;
+    if (!peer_proc_recv(&peer, &m, sizeof(m), PEER_LIMIT_MS + END_WAIT_MS)) {
+        snprintf(err, sizeof(err), "the peer process ended without its results");
+        goto out;
+    }
+    s->net_ran = m.ran;
+    s->net_ok = m.ok;
+    s->net_idle = m.idle;
+    s->second_ran = m.second_ran;
+    s->second_ok = m.second_ok;
+    memcpy(s->net_reply, m.reply, sizeof(s->net_reply));
+    memcpy(s->second_reply, m.second_reply, sizeof(s->second_reply));
     rc = 0;
 out:
-    if (srv)
-        update_server_stop(srv);
+    if (peer.pid > 0) {
+        if (cons[1] >= 0) { /* not run: the peer must not wait for a device */
+            close(cons[1]);
+            cons[1] = -1;
+        }
+        peer_proc_end(&peer, 5000);
+    }
     for (int i = 0; i < 2; i++) {
         if (cons[i] >= 0)
             close(cons[i]);

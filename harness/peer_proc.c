@@ -1,0 +1,115 @@
+/* The peer process (peer_proc.h). */
+#include "peer_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+bool peer_proc_start(peer_proc_t *pp, void (*fn)(void *arg, int wr), void *arg,
+                     const int *close_fds, size_t nclose)
+{
+    int fds[2];
+    pp->pid = -1;
+    pp->rd = -1;
+    if (pipe2(fds, O_CLOEXEC))
+        return false;
+    fflush(NULL); /* nothing buffered is written twice */
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        errno = e;
+        return false;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        for (size_t i = 0; i < nclose; i++)
+            if (close_fds[i] >= 0)
+                close(close_fds[i]);
+        fn(arg, fds[1]);
+        fflush(NULL);
+        _exit(0);
+    }
+    close(fds[1]);
+    pp->pid = pid;
+    pp->rd = fds[0];
+    return true;
+}
+
+bool peer_proc_send(int wr, const void *msg, size_t len)
+{
+    const uint8_t *b = msg;
+    while (len) {
+        ssize_t k = write(wr, b, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        b += k;
+        len -= (size_t)k;
+    }
+    return true;
+}
+
+bool peer_proc_recv(peer_proc_t *pp, void *msg, size_t len, unsigned timeout_ms)
+{
+    uint8_t *b = msg;
+    uint64_t end = now_ms() + timeout_ms;
+    while (len) {
+        uint64_t t = now_ms();
+        if (pp->rd < 0 || t >= end)
+            return false;
+        struct pollfd p = {.fd = pp->rd, .events = POLLIN};
+        int r = poll(&p, 1, (int)(end - t));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        ssize_t k = read(pp->rd, b, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        b += k;
+        len -= (size_t)k;
+    }
+    return true;
+}
+
+int peer_proc_end(peer_proc_t *pp, unsigned timeout_ms)
+{
+    int rc = -1;
+    if (pp->pid > 0) {
+        uint64_t end = now_ms() + timeout_ms;
+        int st = 0;
+        pid_t w;
+        while ((w = waitpid(pp->pid, &st, WNOHANG)) == 0 && now_ms() < end)
+            usleep(5000);
+        if (w == 0) {
+            kill(pp->pid, SIGKILL);
+            while (waitpid(pp->pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        } else if (w == pp->pid && WIFEXITED(st)) {
+            rc = WEXITSTATUS(st);
+        }
+    }
+    if (pp->rd >= 0)
+        close(pp->rd);
+    pp->pid = -1;
+    pp->rd = -1;
+    return rc;
+}
