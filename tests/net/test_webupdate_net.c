@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "himages.h"
 #include "native_device.h"
+#include "peer_proc.h"
 
 static char dir[] = "/tmp/otasim-web-XXXXXX";
 static char v2_path[300];
@@ -88,7 +88,8 @@ static void teardown(void)
 
 TestSuite(webupdate_net, .init = setup, .fini = teardown, .timeout = 60);
 
-/* The driver (a thread: the device runs in the test's main thread). */
+/* The driver: a process of its own (harness/peer_proc.h — not a thread, since the device's
+ * boots are forks of this process); it sends this struct back when done. */
 typedef struct drive {
     const char *curl_args; /* after the URL's options */
     char console[8192];
@@ -140,7 +141,7 @@ static void curl(drive_t *d)
         fclose(f);
 }
 
-static void *driver(void *arg)
+static void driver(void *arg, int wr)
 {
     drive_t *d = arg;
     if (wait_console(d, "net: web update server", 1)) {
@@ -154,16 +155,18 @@ static void *driver(void *arg)
     }
     if (write(stop_pipe[1], "x", 1) != 1)
         abort();
-    return NULL;
+    peer_proc_send(wr, d, sizeof(*d));
 }
 
 static hdev_result_t run(drive_t *d)
 {
-    pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, driver, d), 0);
+    peer_proc_t pp;
+    const int theirs[] = {con_pipe[1], stop_pipe[0]};
+    cr_assert(peer_proc_start(&pp, driver, d, theirs, 2));
     hdev_result_t r;
     hdev_run(dev, NULL, NULL, &r);
-    pthread_join(t, NULL);
+    cr_assert(peer_proc_recv(&pp, d, sizeof(*d), 60000), "the driver sent no result");
+    cr_assert_eq(peer_proc_end(&pp, 5000), 0);
     return r;
 }
 
