@@ -90,7 +90,12 @@ typedef struct engine_report {
     uint64_t recovery_boots; /* boots run by the branches' recoveries (singles + doubles) */
     /* opts->naive_sample: the naive reruns, their wall time and outcome mismatches. */
     unsigned naive_runs, naive_mismatch;
+    unsigned naive_candidates; /* the flash-op single cuts the sample was drawn from */
     double t_naive;
+    /* The flash timing model's time summed over the naive reruns, and its part after the cut
+     * (the recovery, which a branch runs as well): their ratio bounds the speed-up of any
+     * method that still runs each branch's recovery, whatever its implementation. */
+    uint64_t naive_chip_ns, naive_recovery_chip_ns;
     char naive_first_mismatch[200];
     /* With opts->keep_results: every branch run, in branch order (sweep_results.h). */
     sweep_branch_result_t *results;

@@ -44,8 +44,9 @@ typedef struct sweep {
     uint64_t recovery_boots;
     double t_singles, t_doubles;
     unsigned nsingles, ndoubles;
-    unsigned naive_runs, naive_mismatch;
+    unsigned naive_runs, naive_mismatch, naive_candidates;
     double t_naive;
+    uint64_t naive_chip_ns, naive_recovery_chip_ns;
     char naive_first_mismatch[200];
     sweep_branch_result_t *results; /* opts->keep_results */
     size_t nresults, rcap;
@@ -576,9 +577,13 @@ static double now_s(void)
  * A fresh device, every scenario line before the update run again, the update run with its
  * one-item fault plan armed at the branch's absolute op number (the device is deterministic,
  * so op N of the fresh run is the recording's op N), then the same recovery as branch_run.
- * Only flash-op cuts (program / erase) are sampled: an RTC-write cut has no op to arm. */
-static outcome_t naive_run(sweep_t *w, const branch_t *b, uint32_t cut_op)
+ * Only flash-op cuts (program / erase) are sampled: an RTC-write cut has no op to arm.
+ * chip_ns / recovery_ns: the flash timing model's time of the whole rerun and of its part after
+ * the cut — the chip's work a naive rerun does, and the part a branch does too. */
+static outcome_t naive_run(sweep_t *w, const branch_t *b, uint32_t cut_op, uint64_t *chip_ns,
+                           uint64_t *recovery_ns)
 {
+    *chip_ns = *recovery_ns = 0;
     engine_t n;
     if (engine_fresh(&n, w->e))
         return OUTCOME_INVALID;
@@ -614,6 +619,7 @@ static outcome_t naive_run(sweep_t *w, const branch_t *b, uint32_t cut_op)
     flashsim_plan_free(plan);
     if (!fired)
         goto done;
+    uint64_t at_cut = flashsim_time_ns(n.fs);
     s.cut_sector0 = r->addr < FLASHSIM_SECTOR_SIZE;
     power_cycle(&n, w->cut);
     s.end = HDEV_END_IDLE;
@@ -629,6 +635,8 @@ static outcome_t naive_run(sweep_t *w, const branch_t *b, uint32_t cut_op)
         hdev_result_free(&rr);
     }
     out = engine_classify(&n, &s);
+    *chip_ns = flashsim_time_ns(n.fs);
+    *recovery_ns = *chip_ns - at_cut;
 done:
     bstate_free(&s);
     engine_fresh_free(&n);
@@ -641,6 +649,7 @@ typedef struct nset {
     const size_t *which;
     const branch_result_t *res; /* the record-and-branch results (cut_op) */
     outcome_t *got;
+    uint64_t chip_ns, recovery_ns; /* sums over the reruns */
 } nset_t;
 
 static void nset_work(void *ctx, size_t i, wbuf_t *out)
@@ -648,18 +657,28 @@ static void nset_work(void *ctx, size_t i, wbuf_t *out)
     nset_t *s = ctx;
     size_t k = s->which[i];
     hdev_set_resident(workers_in_worker() && !s->w->e->opts->fork_boots); /* as bset_work */
-    int32_t o = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op);
-    wbuf_put(out, &o, sizeof(o));
+    struct {
+        int32_t o;
+        uint64_t chip, rec;
+    } m;
+    memset(&m, 0, sizeof(m));
+    m.o = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op, &m.chip, &m.rec);
+    wbuf_put(out, &m, sizeof(m));
 }
 
 static void nset_done(void *ctx, size_t i, const uint8_t *d, size_t len)
 {
     nset_t *s = ctx;
-    int32_t o;
-    if (len != sizeof(o))
+    struct {
+        int32_t o;
+        uint64_t chip, rec;
+    } m;
+    if (len != sizeof(m))
         abort();
-    memcpy(&o, d, sizeof(o));
-    s->got[i] = (outcome_t)o;
+    memcpy(&m, d, sizeof(m));
+    s->got[i] = (outcome_t)m.o;
+    s->chip_ns += m.chip;
+    s->recovery_ns += m.rec;
 }
 
 /* Reruns a seeded, evenly spaced sample of the flash-op singles naively and compares each
@@ -676,6 +695,7 @@ static void naive_sample(sweep_t *w, const branch_t *list, size_t n, const branc
             !list[i].dbl && res[i].outcome != OUTCOME_INVALID)
             cand[nc++] = i;
     size_t k = e->opts->naive_sample < nc ? e->opts->naive_sample : nc;
+    w->naive_candidates = (unsigned)nc;
     size_t *which = calloc(k + 1, sizeof(*which));
     outcome_t *got = calloc(k + 1, sizeof(*got));
     if (!which || !got)
@@ -688,6 +708,8 @@ static void naive_sample(sweep_t *w, const branch_t *list, size_t n, const branc
     workers_run(k, e->opts->jobs ? e->opts->jobs : 1, nset_work, nset_done, &ns);
     w->t_naive = now_s() - t0;
     w->naive_runs = (unsigned)k;
+    w->naive_chip_ns = ns.chip_ns;
+    w->naive_recovery_chip_ns = ns.recovery_ns;
     for (size_t j = 0; j < k; j++) {
         size_t i = which[j];
         if (got[j] == res[i].outcome)
@@ -969,6 +991,9 @@ int sweep_run(engine_t *e, engine_report_t *rep)
         rep->naive_runs = w.naive_runs;
         rep->naive_mismatch = w.naive_mismatch;
         rep->t_naive = w.t_naive;
+        rep->naive_chip_ns = w.naive_chip_ns;
+        rep->naive_recovery_chip_ns = w.naive_recovery_chip_ns;
+        rep->naive_candidates = w.naive_candidates;
         memcpy(rep->naive_first_mismatch, w.naive_first_mismatch,
                sizeof(rep->naive_first_mismatch));
         rep->branches = w.tally.branches;

@@ -27,6 +27,16 @@ has out "double cuts: 40 pairs"
 has out "peak RSS"
 has out "bench sweep: PASS"
 
+# Every flash-op cut rerun the naive way: measured, not extrapolated; and the chip-work bound
+# (naive rerun's flash time vs its part after the cut) is printed and above 1.
+expect 0 "bench sweep --naive-sample all" "$O" bench sweep --quick --pairs 0 --naive-sample all
+has out "all naive samples"
+has out "MEASURED over all [1-9][0-9]* flash-op cuts"
+has out "naive vs record-and-branch outcomes: 0 of [1-9][0-9]* sampled branches differ"
+has out "chip work of the naive reruns"
+bound=$(sed -n 's/.*can save at most \([0-9.]*\)x.*/\1/p' "$T/out")
+awk -v b="${bound:-0}" 'BEGIN { exit !(b > 1.0) }' || fail "chip-work bound '$bound' not above 1"
+
 # Negative control: naive cuts 40 ops late land elsewhere in the update (or past it).
 OTASIM_BENCH_NAIVE_SKEW=40 expect 1 "skewed naive cuts" "$O" bench sweep --quick --seed 3
 has out "sampled branches differ: first"
@@ -39,6 +49,7 @@ expect 2 "--size not a size" "$O" bench sweep --size 12x
 expect 2 "--size too large" "$O" bench sweep --size 2M
 expect 2 "-j 0" "$O" bench sweep -j 0
 expect 2 "--naive-sample 0" "$O" bench sweep --naive-sample 0
+expect 2 "--naive-sample not a number" "$O" bench sweep --naive-sample al
 expect 2 "--pairs negative" "$O" bench sweep --pairs -1
 expect 2 "extra argument" "$O" bench sweep extra
 expect 0 "bench sweep --help" "$O" bench sweep --help
