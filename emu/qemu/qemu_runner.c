@@ -521,10 +521,12 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     while ((n = read(out[0], buf, sizeof buf)) > 0)
         console_add(res, buf, (size_t)n);
-    /* The outputs' end of boot, as the native device's: a power cut leaves every pin off. */
+    /* The outputs' end of boot, as the native device's: a power cut leaves every pin off, and
+     * a dead CPU prints no summary (the native device drops console output after a cut). */
     char line[128];
     size_t ln = hdev_outputs_end(&res->outputs, res->power_cut ? 0 : res->pins, line, sizeof line);
-    console_add(res, line, ln);
+    if (!res->power_cut)
+        console_add(res, line, ln);
     res->wall_ms = now_ms() - t0;
     rc = 0;
 done:
