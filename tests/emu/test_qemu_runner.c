@@ -244,6 +244,35 @@ Test(qemu_runner, app_prints_its_version_and_idles)
     flashsim_free(fs);
 }
 
+/* The valve app's QEMU build (firmware/apps/valve over basic_qemu.c): it closes the valve
+ * (explicitly, no change: no event), opens it for its watering slot, finds no offer and idles
+ * with the valve open; the event is the app's, after the bootloader's reads (no flash op). */
+Test(qemu_runner, valve_app_opens_its_valve_and_idles)
+{
+    size_t len;
+    uint8_t *pair = load("OTASIM_QEMU_VALVE1", &len);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, pair, (uint32_t)len);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    unsigned boots;
+    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
+    cr_assert_eq(res.exit_code, 0x52, "exit %d console %s", res.exit_code, res.console);
+    cr_assert_str_eq(res.app_name, "valve");
+    const hdev_outputs_t *o = &res.outputs;
+    cr_assert_eq(o->nev, 1, "%u events: %s", o->nev, res.console);
+    cr_expect(o->ev[0].pin == 5 && o->ev[0].on && o->ev[0].in_app && o->ev[0].op == 0);
+    cr_expect_eq(o->state, 1u << 5);
+    cr_expect_eq(o->ops, 0);
+    const char *on = strstr(res.console, "gpio5: on (flash ops this boot: 0, app erases: 0)");
+    const char *opened = strstr(res.console, "valve: open (watering)");
+    cr_assert(on && opened && on < opened, "%s", res.console);
+    fprintf(stderr, "qemu boot eboot -> valve@1 opens its valve and idles: %.1f ms wall\n",
+            res.wall_ms);
+    free(pair);
+    flashsim_free(fs);
+}
+
 Test(qemu_runner, app_takes_an_update_over_the_bridge)
 {
     size_t l1, l2;
