@@ -3,8 +3,9 @@
 # with the valve app's QEMU build (its output reported over the bridge, QB_OUTPUT), and each
 # broken variant's QEMU build fails it at the check it breaks (the negative controls, as
 # tests/harness/test_expect_valve.c on the native target); the valve events and the failure
-# lines are the native target's, with the same images on flash (--qemu-images); an app with
-# no QEMU build is still an explicit SKIP.
+# lines are the native target's, with the same images on flash (--qemu-images); the power-cut
+# sweep of valve_saferaw_sweep.scn gives the native tally; an app with no QEMU build is still
+# an explicit SKIP.
 # usage: run_qemu_valve.sh OTASIM SCENARIOS-DIR
 set -u
 O=$1
@@ -55,6 +56,20 @@ valve-late 14 expected the valve closed before the first erase, but it was open
 valve-never 14 expected the valve closed before the first erase, but it was open
 valve-reopen 15 expected the valve closed, but it is open
 LIST
+
+# The power-cut sweep of a valve update (boot=safe-raw): under QEMU the native target's tally
+# (same image bytes), every branch's firmware waters again; valve-never fails its control.
+sw=$S/valve_saferaw_sweep.scn
+tally() { grep -o 'branches [0-9]*: [^(]*' "$1"; }
+"$O" sweep "$sw" --target qemu -j 2 --no-progress >"$T/sw.q" 2>&1 || { fail "valve sweep under qemu"; cat "$T/sw.q"; }
+"$O" run "$sw" --qemu-images --no-progress >"$T/sw.n" 2>&1 || fail "valve sweep on native"
+n=$(tally "$T/sw.n"); q=$(tally "$T/sw.q")
+[ -n "$q" ] && [ "$n" = "$q" ] || fail "valve sweep tallies differ: native '$n', qemu '$q'"
+echo "valve sweep under qemu: $q (as native)"
+sed "s/valve@/valve-never@/g" "$sw" >"$T/sw-never.scn"
+"$O" sweep "$T/sw-never.scn" --target qemu -j 2 --no-progress >"$T/swn.q" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "control: FAIL line 10: expected the valve closed before the first erase" "$T/swn.q" ||
+    { fail "valve-never sweep under qemu: exit $rc, expected the control to fail at line 10"; cat "$T/swn.q"; }
 
 # An app that still has no QEMU build: an explicit SKIP (exit 77) naming it.
 sed "s/valve@/thermostat@/g" "$scn" >"$T/thermostat.scn"
