@@ -1,7 +1,8 @@
 /* expect valve=open|closed and expect valve closed-before-erase: the garden-valve app's output
- * (firmware/apps/valve, VALVE_GPIO) as the native device recorded it (hdev_outputs_t). Other
- * targets record no outputs, so there the checks fail ("never open"): they prove nothing
- * there. The checks read only the run's outputs, so any step that runs the device — the
+ * (firmware/apps/valve, VALVE_GPIO) as the device recorded it (hdev_outputs_t: the native
+ * device, and the QEMU runner from the bridge's QB_OUTPUT, with the same recorder). An app
+ * that never drives the valve fails the checks ("never open"): they cannot pass vacuously.
+ * The checks read only the run's outputs, so any step that runs the device — the
  * stream update, or a network transport's run — can feed them by filling the result. */
 #include "engine_internal.h"
 #include "valve_app.h"

@@ -17,11 +17,15 @@ static int skip(char *why, size_t n, const char *fmt, const char *arg)
     return 1;
 }
 
+/* The apps images/meson.build builds for QEMU (NAME-vN-qemu.img); any other is a skip. */
 static int app_ok(const scn_image_ref_t *r, char *why, size_t n)
 {
-    if (strcmp(r->name, "basic") != 0 && strcmp(r->name, "spin") != 0)
-        return skip(why, n, "app %s has no QEMU build (only basic and spin)", r->name);
-    return 0;
+    static const char *const built[] = {"basic",      "spin",        "valve",
+                                        "valve-late", "valve-never", "valve-reopen"};
+    for (size_t i = 0; i < sizeof built / sizeof *built; i++)
+        if (!strcmp(r->name, built[i]))
+            return 0;
+    return skip(why, n, "app %s has no QEMU build (only basic, spin and the valve apps)", r->name);
 }
 
 int target_qemu_check(const scenario_t *s, const himages_t *im, char *why, size_t n)

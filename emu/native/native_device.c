@@ -712,6 +712,7 @@ void hdev_run(hdev_t *d, const hdev_job_t *job, hdev_recording_t *rec, hdev_resu
                                  &bo);
             d->brec = NULL, d->bchild = NULL;
             console_add(out, bo.console ? bo.console : "", bo.console_len);
+            hdev_outputs_merge(&out->outputs, &bo.outputs, boot);
             if (rec) {
                 hdev_boot_rec_t b = {.first_rec = first,
                                      .nrecs = rec->nrecs - first,

@@ -49,7 +49,7 @@ typedef struct hdev_net {
     const char *update_ca, *update_pin;
     const char *update_fingerprint; /* or a certificate's SHA-1/SHA-256 hex (setFingerprint) */
     uint32_t tls_rx_buf, tls_tx_buf;
-    bool update_fs;         /* the HTTP update client asks for the filesystem (mode spiffs) */
+    bool update_fs; /* the HTTP update client asks for the filesystem (mode spiffs) */
     /* Keep the virtual watchdog (hang_virtual_ms) on: a scenario's short networked run, where
      * an app that hangs must end as a hang (a person's `otasim device` runs for hours). */
     bool virtual_watchdog;
@@ -168,6 +168,21 @@ typedef struct hdev_outputs {
     uint32_t ever_on; /* pins on at some time */
 } hdev_outputs_t;
 
+/* The recorder of a boot's outputs (native_outputs.c), target-neutral: each device calls it
+ * (the native port's hooks; the QEMU runner as it serves the bridge). `pins` is the levels
+ * now (bit per pin), `in_app` whether an app (not the bootloader) runs. */
+/* Before a flash program (erase false) or sector erase HAL call. */
+void hdev_outputs_flash_op(hdev_outputs_t *o, uint32_t pins, bool erase, bool in_app);
+/* A pin (< HAL_OUTPUT_PINS) changed to `on`: recorded; its console line goes to `line`
+ * ("gpio5: off (flash ops this boot: 0, app erases: 0)"), returns its length (0: none). */
+size_t hdev_outputs_change(hdev_outputs_t *o, uint32_t pin, bool on, bool in_app, char *line,
+                           size_t cap);
+/* The boot's end: its levels (0 after a power cut); the summary line when an output was ever
+ * on ("outputs: boot end, ..."), returns its length (0: none). */
+size_t hdev_outputs_end(hdev_outputs_t *o, uint32_t pins, char *line, size_t cap);
+/* A boot's record (boot numbers 0) into the run's, as boot `boot_no` of the run. */
+void hdev_outputs_merge(hdev_outputs_t *run, const hdev_outputs_t *boot, unsigned boot_no);
+
 typedef struct hdev_result {
     hdev_end_t end;
     unsigned boots;
@@ -184,7 +199,7 @@ typedef struct hdev_result {
     uint64_t hang_virtual_us; /* "virtual-time": the boot's virtual time when it was stopped */
     char *console;            /* malloc'd, every boot of the run, NUL-terminated */
     size_t console_len;
-    hdev_outputs_t outputs; /* the run's (native boots; other targets report none) */
+    hdev_outputs_t outputs; /* the run's (every target: its backend records them too) */
 } hdev_result_t;
 
 void hdev_result_free(hdev_result_t *r);
@@ -252,7 +267,8 @@ typedef struct hdev_boot_out {
     char job_msg[200];
     const char *console; /* this boot's */
     size_t console_len;
-    const char *hang_kind; /* how == 3: the kind (NULL: "wall-clock"), e.g. "instruction-budget" */
+    const char *hang_kind;  /* how == 3: the kind (NULL: "wall-clock"), e.g. "instruction-budget" */
+    hdev_outputs_t outputs; /* this boot's (boot numbers 0; hdev_outputs_* recorded them) */
 } hdev_boot_out_t;
 
 struct hdev_backend {

@@ -67,11 +67,10 @@ _Noreturn void hdev_child_finish(child_how_t how);
 bool hdev_app_run(const char *name, uint32_t version);
 
 /* Outputs (native_outputs.c): hooks the boot's port config to the child's records; at the end
- * of a boot the parent merges them into the run's. */
+ * of a boot the parent merges them into the run's (hdev_outputs_merge, native_device.h). */
 struct native_port_config;
 void hdev_outputs_attach(hdev_child_t *c, struct native_port_config *pc);
 void hdev_outputs_finish(hdev_child_t *c);
-void hdev_outputs_merge(hdev_outputs_t *run, const hdev_outputs_t *boot, unsigned boot_no);
 
 /* The networked app's loop (native_net.c): returns true when the app should restart. */
 struct updater;

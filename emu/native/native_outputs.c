@@ -1,37 +1,71 @@
-/* The app's outputs on the native device (native_device.h: hdev_outputs_t): the port calls
- * these from the boot's process before every flash program/erase and at every output change,
- * in forked and resident boots alike, so an event's place in the flash operation sequence is
- * exact. Each change is also a console line, so a person (or a test reading `otasim device`)
- * sees where it fell: "gpio5: off (flash ops this boot: 0, app erases: 0)". */
+/* The app's outputs (native_device.h: hdev_outputs_t). The recorder itself is target-neutral
+ * (hdev_outputs_flash_op/_change/_end/_merge): the native device's port hooks call it from the
+ * boot's process before every flash program/erase and at every output change, in forked and
+ * resident boots alike, and the QEMU runner (emu/qemu/qemu_runner.c) calls it as it serves
+ * the bridge's flash requests and QB_OUTPUT, so an event's place in the flash operation
+ * sequence is exact on both targets. Each change is also a console line, so a person (or a
+ * test reading `otasim device`) sees where it fell: "gpio5: off (flash ops this boot: 0, app
+ * erases: 0)". */
 #include <stdio.h>
 
 #include "hal.h"
 #include "native_device_internal.h"
 #include "native_port.h"
 
-static void on_flash_op(void *user, bool erase, uint32_t addr)
+void hdev_outputs_flash_op(hdev_outputs_t *o, uint32_t pins, bool erase, bool in_app)
 {
-    (void)addr;
-    hdev_child_t *c = user;
-    hdev_outputs_t *o = &c->end.outputs;
-    uint32_t now = native_port_outputs();
-    if (erase && c->in_app) {
+    if (erase && in_app) {
         if (!o->app_erase) {
             o->app_erase = true;
             o->app_erase_op = o->ops;
-            o->state_at_app_erase = now;
+            o->state_at_app_erase = pins;
             o->on_before_app_erase = o->ever_on;
         }
         o->app_erases++;
     }
-    if (now) {
+    if (pins) {
         if (!o->ops_on) {
             o->first_on_op = o->ops;
-            o->first_on_pins = now;
+            o->first_on_pins = pins;
         }
         o->ops_on++;
     }
     o->ops++;
+}
+
+size_t hdev_outputs_change(hdev_outputs_t *o, uint32_t pin, bool on, bool in_app, char *line,
+                           size_t cap)
+{
+    if (on)
+        o->ever_on |= 1u << pin;
+    if (o->nev < HDEV_OUTPUT_EVENTS)
+        o->ev[o->nev++] =
+            (hdev_output_event_t){.op = o->ops, .pin = (uint8_t)pin, .on = on, .in_app = in_app};
+    else
+        o->nlost++;
+    int n = snprintf(line, cap, "gpio%u: %s (flash ops this boot: %u, app erases: %u)\n",
+                     (unsigned)pin, on ? "on" : "off", (unsigned)o->ops, (unsigned)o->app_erases);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+size_t hdev_outputs_end(hdev_outputs_t *o, uint32_t pins, char *line, size_t cap)
+{
+    o->state = pins;
+    if (!o->ever_on)
+        return 0;
+    /* The boot's summary, for people and for tests that read the console of a networked
+     * device (whose run ends only when it is stopped). */
+    int n = snprintf(line, cap,
+                     "outputs: boot end, %u flash ops while an output was on, app erases: %u\n",
+                     (unsigned)o->ops_on, (unsigned)o->app_erases);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static void on_flash_op(void *user, bool erase, uint32_t addr)
+{
+    (void)addr;
+    hdev_child_t *c = user;
+    hdev_outputs_flash_op(&c->end.outputs, native_port_outputs(), erase, c->in_app);
 }
 
 static void on_output(void *user, uint32_t pin, bool on)
@@ -39,18 +73,9 @@ static void on_output(void *user, uint32_t pin, bool on)
     hdev_child_t *c = user;
     if (!flashsim_powered(c->fs))
         return; /* a dead CPU drives nothing */
-    hdev_outputs_t *o = &c->end.outputs;
-    if (on)
-        o->ever_on |= 1u << pin;
-    if (o->nev < HDEV_OUTPUT_EVENTS)
-        o->ev[o->nev++] =
-            (hdev_output_event_t){.op = o->ops, .pin = (uint8_t)pin, .on = on, .in_app = c->in_app};
-    else
-        o->nlost++;
     char line[96];
-    int n = snprintf(line, sizeof(line), "gpio%u: %s (flash ops this boot: %u, app erases: %u)\n",
-                     (unsigned)pin, on ? "on" : "off", (unsigned)o->ops, (unsigned)o->app_erases);
-    hal_console_write(line, (size_t)n);
+    size_t n = hdev_outputs_change(&c->end.outputs, pin, on, c->in_app, line, sizeof line);
+    hal_console_write(line, n);
 }
 
 void hdev_outputs_attach(hdev_child_t *c, native_port_config_t *pc)
@@ -62,18 +87,12 @@ void hdev_outputs_attach(hdev_child_t *c, native_port_config_t *pc)
 
 void hdev_outputs_finish(hdev_child_t *c)
 {
-    hdev_outputs_t *o = &c->end.outputs;
     /* Power cut: every output is off (nothing drives the pins). */
-    o->state = flashsim_powered(c->fs) ? native_port_outputs() : 0;
-    if (!o->ever_on)
-        return;
-    /* The boot's summary, for people and for tests that read the console of a networked
-     * device (whose run ends only when it is stopped). */
     char line[128];
-    int n = snprintf(line, sizeof(line),
-                     "outputs: boot end, %u flash ops while an output was on, app erases: %u\n",
-                     (unsigned)o->ops_on, (unsigned)o->app_erases);
-    hal_console_write(line, (size_t)n);
+    size_t n = hdev_outputs_end(
+        &c->end.outputs, flashsim_powered(c->fs) ? native_port_outputs() : 0, line, sizeof line);
+    if (n)
+        hal_console_write(line, n);
 }
 
 void hdev_outputs_merge(hdev_outputs_t *run, const hdev_outputs_t *b, unsigned boot_no)

@@ -165,6 +165,7 @@ static void boot(void *ctx, hdev_t *d, const hdev_job_t *job, uint32_t boot_mode
     snprintf(out->job_msg, sizeof(out->job_msg), "%s", res.job_msg);
     out->console = res.console;
     out->console_len = res.console_len;
+    out->outputs = res.outputs;
     if (res.power_cut)
         out->how = 0; /* the device checks the power: a cut ends the run */
     else if (res.timed_out)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bridge_proto.h"
+#include "hal.h"
 #include "image.h"
 #include "qemu_rom.h"
 
@@ -92,6 +93,7 @@ typedef struct {
     const qemu_run_cfg_t *cfg;
     qemu_run_result_t *res;
     int rsp;
+    int out; /* QEMU's stdout and stderr (the console) */
     uint64_t delay_ms;
     uint8_t *buf;
     size_t cap;
@@ -152,6 +154,39 @@ static void serve_report(server_t *s, uint32_t ok, uint32_t len)
         n = sizeof r->job_msg - 1;
     memcpy(r->job_msg, s->buf + 4, n);
     r->job_msg[n] = '\0';
+}
+
+/* Whatever QEMU printed so far, without waiting: the guest's console writes are synchronous
+ * semihosting calls, so everything it printed before its current request is in the pipe. */
+static void console_drain(server_t *s)
+{
+    struct pollfd pfd = {s->out, POLLIN, 0};
+    char buf[512];
+    while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
+        ssize_t n = read(s->out, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        console_add(s->res, buf, (size_t)n);
+    }
+}
+
+/* QB_OUTPUT: a level change of an output, recorded where it falls in the flash operation
+ * sequence, with the native device's console line at its place in the console. Returns the
+ * status (HAL_ERR_RANGE for a pin the HAL does not have). */
+static uint32_t serve_output(server_t *s, uint32_t pin, uint32_t level)
+{
+    qemu_run_result_t *r = s->res;
+    if (pin >= HAL_OUTPUT_PINS || level > 1)
+        return HAL_ERR_RANGE;
+    uint32_t next = level ? r->pins | 1u << pin : r->pins & ~(1u << pin);
+    if (next == r->pins)
+        return HAL_OK; /* not a change (the port sends only changes) */
+    r->pins = next;
+    char line[96];
+    size_t n = hdev_outputs_change(&r->outputs, pin, level != 0, r->app_started, line, sizeof line);
+    console_drain(s);
+    console_add(r, line, n);
+    return HAL_OK;
 }
 
 uint64_t qemu_hash(const void *data, size_t len)
@@ -249,11 +284,13 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         payload = a1;
         break;
     case QB_FLASH_WRITE:
+        hdev_outputs_flash_op(&s->res->outputs, s->res->pins, false, s->res->app_started);
         if (s->cfg->on_write && flashsim_powered(fs))
             s->cfg->on_write(s->cfg->on_write_ctx, 0, s->res->app_started, a0, a1, s->buf);
         fst = flashsim_program(fs, a0, s->buf, a1);
         break;
     case QB_FLASH_ERASE:
+        hdev_outputs_flash_op(&s->res->outputs, s->res->pins, true, s->res->app_started);
         if (s->cfg->on_write && flashsim_powered(fs))
             s->cfg->on_write(s->cfg->on_write_ctx, 1, s->res->app_started,
                              a0 * FLASHSIM_SECTOR_SIZE, FLASHSIM_SECTOR_SIZE, NULL);
@@ -326,6 +363,9 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         break;
     case QB_APP_START:
         status = app_check(s, a0, a1) ? 0u : 1u;
+        break;
+    case QB_OUTPUT:
+        status = serve_output(s, a0, a1);
         break;
     case 0x100u:    /* a read longer than any chip */
         status = 2; /* HAL_ERR_RANGE */
@@ -439,7 +479,7 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         goto done;
     }
     double deadline = t0 + (cfg->timeout_ms ? cfg->timeout_ms : 10000u);
-    server_t s = {cfg, res, rsp, 0, NULL, 0};
+    server_t s = {cfg, res, rsp, out[0], 0, NULL, 0};
     bool running = true;
     while (running) {
         struct pollfd pfd[2] = {{out[0], POLLIN, 0}, {req, POLLIN, 0}};
@@ -481,6 +521,12 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     while ((n = read(out[0], buf, sizeof buf)) > 0)
         console_add(res, buf, (size_t)n);
+    /* The outputs' end of boot, as the native device's: a power cut leaves every pin off, and
+     * a dead CPU prints no summary (the native device drops console output after a cut). */
+    char line[128];
+    size_t ln = hdev_outputs_end(&res->outputs, res->power_cut ? 0 : res->pins, line, sizeof line);
+    if (!res->power_cut)
+        console_add(res, line, ln);
     res->wall_ms = now_ms() - t0;
     rc = 0;
 done:

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "flashsim.h"
+#include "native_device.h" /* hdev_outputs_t: the same record as the native device's */
 
 typedef struct {
     const char *qemu; /* qemu-system-xtensa binary */
@@ -97,6 +98,11 @@ typedef struct {
     bool job_taken, job_ok; /* QB_OFFER answered with the offer; QB_REPORT's outcome */
     int job_error;
     char job_msg[200];
+    /* The app's outputs (QB_OUTPUT), recorded by the native device's recorder
+     * (hdev_outputs_*): each change with its place among this boot's flash program/erase
+     * requests, and the levels at the end (0 after a power cut); `pins` is the levels now. */
+    hdev_outputs_t outputs;
+    uint32_t pins;
     double wall_ms;     /* fork to exit */
     char console[8192]; /* what the firmware printed (NUL-terminated, truncated) */
     size_t console_len;

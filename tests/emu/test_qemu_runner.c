@@ -42,9 +42,44 @@ Test(qemu_runner, probe_reaches_flashsim)
     cr_assert_eq(r[0], 0x78);
     cr_assert_eq(r[3], 0x12);
     cr_assert_eq(flashsim_erase_count(fs, 2), 1);
-    /* 1000 pings + the probe's 6 other requests (the misaligned read fails in the HAL). */
-    cr_assert_eq(res.requests, 1006, "requests %u", res.requests);
+    /* 1000 pings + the probe's 6 other requests (the misaligned read fails in the HAL) + 5
+     * output requests (3 changes, a refused pin, a level that is no change). */
+    cr_assert_eq(res.requests, 1011, "requests %u", res.requests);
     fprintf(stderr, "qemu probe: %.1f ms wall for %u bridge requests\n", res.wall_ms, res.requests);
+    flashsim_free(fs);
+}
+
+/* QB_OUTPUT: each change recorded with its place in the flash op sequence (the native
+ * device's recorder), its console line where the firmware was then; no event for a refused
+ * pin or a level that is no change. */
+Test(qemu_runner, outputs_are_placed_in_the_flash_op_sequence)
+{
+    flashsim_t *fs = new_fs();
+    qemu_run_cfg_t cfg = cfg_for("OTASIM_QEMU_PROBE", fs);
+    qemu_run_result_t res;
+    cr_assert_eq(qemu_run(&cfg, &res), 0, "%s", res.console);
+    cr_assert_eq(res.exit_code, 7, "exit %d, console: %s", res.exit_code, res.console);
+    const hdev_outputs_t *o = &res.outputs;
+    cr_assert_eq(o->nev, 3, "%u events", o->nev);
+    cr_expect(o->ev[0].pin == 4 && o->ev[0].on && o->ev[0].op == 0);
+    cr_expect(o->ev[1].pin == 5 && o->ev[1].on && o->ev[1].op == 0);
+    cr_expect(o->ev[2].pin == 5 && !o->ev[2].on && o->ev[2].op == 2, "off at op %u", o->ev[2].op);
+    cr_expect(!o->ev[0].in_app, "no app started: the events are the bootloader's");
+    cr_expect_eq(o->ops, 2);
+    cr_expect_eq(o->ops_on, 2);
+    cr_expect_eq(o->first_on_op, 0);
+    cr_expect_eq(o->first_on_pins, 0x30u);
+    cr_expect_eq(o->ever_on, 0x30u);
+    cr_expect_eq(o->state, 0x10u, "GPIO4 is left on: state 0x%x", o->state);
+    cr_expect_not(o->app_erase, "the erase was not an app's");
+    const char *start = strstr(res.console, "probe start");
+    const char *on = strstr(res.console, "gpio4: on (flash ops this boot: 0, app erases: 0)");
+    const char *off = strstr(res.console, "gpio5: off (flash ops this boot: 2, app erases: 0)");
+    const char *ok = strstr(res.console, "probe ok");
+    cr_assert(start && on && off && ok, "%s", res.console);
+    cr_expect(start < on && on < off && off < ok, "lines out of order: %s", res.console);
+    cr_expect(strstr(res.console, "outputs: boot end, 2 flash ops while an output was on"), "%s",
+              res.console);
     flashsim_free(fs);
 }
 
@@ -66,6 +101,10 @@ Test(qemu_runner, power_cut_kills_at_the_op)
     uint8_t b[4];
     flashsim_peek(fs, 0x2000, b, 4);
     cr_assert_eq(b[0], 0xFF, "the cut write must not have landed");
+    /* The cut leaves every output off (GPIO4 and GPIO5 were on) and prints no summary. */
+    cr_expect_eq(res.outputs.state, 0, "state 0x%x", res.outputs.state);
+    cr_expect_eq(res.outputs.ops, 2, "the erase and the cut write: %u", res.outputs.ops);
+    cr_expect_null(strstr(res.console, "outputs: boot end"), "%s", res.console);
     flashsim_plan_free(plan);
     flashsim_free(fs);
 }
@@ -201,6 +240,35 @@ Test(qemu_runner, app_prints_its_version_and_idles)
     cr_assert(strstr(res.console, "basic@1: running"), "%s", res.console);
     cr_assert_not(res.job_taken);
     fprintf(stderr, "qemu boot eboot -> basic@1 prints its version: %.1f ms wall\n", res.wall_ms);
+    free(pair);
+    flashsim_free(fs);
+}
+
+/* The valve app's QEMU build (firmware/apps/valve over basic_qemu.c): it closes the valve
+ * (explicitly, no change: no event), opens it for its watering slot, finds no offer and idles
+ * with the valve open; the event is the app's, after the bootloader's reads (no flash op). */
+Test(qemu_runner, valve_app_opens_its_valve_and_idles)
+{
+    size_t len;
+    uint8_t *pair = load("OTASIM_QEMU_VALVE1", &len);
+    flashsim_t *fs = new_fs();
+    flashsim_poke(fs, 0, pair, (uint32_t)len);
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
+    qemu_run_result_t res;
+    unsigned boots;
+    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
+    cr_assert_eq(res.exit_code, 0x52, "exit %d console %s", res.exit_code, res.console);
+    cr_assert_str_eq(res.app_name, "valve");
+    const hdev_outputs_t *o = &res.outputs;
+    cr_assert_eq(o->nev, 1, "%u events: %s", o->nev, res.console);
+    cr_expect(o->ev[0].pin == 5 && o->ev[0].on && o->ev[0].in_app && o->ev[0].op == 0);
+    cr_expect_eq(o->state, 1u << 5);
+    cr_expect_eq(o->ops, 0);
+    const char *on = strstr(res.console, "gpio5: on (flash ops this boot: 0, app erases: 0)");
+    const char *opened = strstr(res.console, "valve: open (watering)");
+    cr_assert(on && opened && on < opened, "%s", res.console);
+    fprintf(stderr, "qemu boot eboot -> valve@1 opens its valve and idles: %.1f ms wall\n",
+            res.wall_ms);
     free(pair);
     flashsim_free(fs);
 }

@@ -3,7 +3,11 @@
  * channel (QB_STREAM_READ), and the outcome goes back to the runner (QB_REPORT). The build
  * options (layout, signing key, ATOMIC_FS_UPDATE) are the runner's (QB_BUILD: what the
  * scenario's app was built with, so one image serves every scenario); without them the layout
- * is the FLASH_MAP auto row for the chip's real size, unsigned, no ATOMIC_FS_UPDATE. */
+ * is the FLASH_MAP auto row for the chip's real size, unsigned, no ATOMIC_FS_UPDATE.
+ * Built with QEMU_APP_VALVE=1 it is the port of the garden-valve app (firmware/apps/valve) as
+ * well: the same port under valve_app_run, the variant named by APP_NAME ("valve",
+ * "valve-late", ...), as the native device picks it by descriptor name; the valve's output
+ * reaches the runner through hal_output_set (hal_qemu.c, QB_OUTPUT). */
 #include <string.h>
 
 #include "app_port_qemu.h"
@@ -13,6 +17,9 @@
 #include "layout.h"
 #include "qemu_bridge.h"
 #include "rsa_verify.h"
+#if QEMU_APP_VALVE
+#include "valve_app.h"
+#endif
 
 /* The stream: a small buffer refilled over the bridge. */
 typedef struct qstream {
@@ -128,6 +135,17 @@ int qemu_app_main(void)
                          .configure = configure,
                          .next_offer = next_offer,
                          .report = report};
+#if QEMU_APP_VALVE
+    int variant = valve_variant_by_name(APP_NAME);
+    if (variant < 0) {
+        hal_console_write("valve: not a valve app name: " APP_NAME "\n",
+                          sizeof("valve: not a valve app name: " APP_NAME "\n") - 1);
+        return 1;
+    }
+    /* No update-attempt hook: the QEMU port has no transport that refuses before begin(). */
+    valve_app_run(&port, (valve_variant_t)variant, NULL);
+#else
     basic_app_run(&port);
+#endif
     return 0;
 }

@@ -1,7 +1,9 @@
 /* Bridge probe (tests/emu's qemu-runner test): exercises every bridge request once and then
  * round trips. Writes 0xA5 0x5A 0x00 0xFF.. to flash 0x2000 after erasing sector 2, reads it
  * back, writes RTC offset 0x100, pings 1000 times, prints "probe ok", exits 7. Failing check
- * N exits 20+N. The host checks what landed in flashsim. */
+ * N exits 20+N. The host checks what landed in flashsim. Outputs (QB_OUTPUT): GPIO4 on for
+ * good, GPIO5 on across the erase and the write and off after them, then a pin the HAL does
+ * not have (refused) and a level that is no change (no event). */
 #include <stdint.h>
 #include <string.h>
 
@@ -19,6 +21,9 @@ int lx106_main(void)
     hal_console_write(hello, sizeof hello - 1);
     if (hal_flash_real_size() != 4u * 1024u * 1024u)
         return 20;
+    hal_output_set(4, true);
+    hal_output_set(5, true);
+    hal_output_set(5, true); /* no change: nothing crosses the bridge */
     if (hal_flash_erase_sector(2) != HAL_OK)
         return 21;
     static uint32_t data[64], back[64];
@@ -26,6 +31,10 @@ int lx106_main(void)
         data[i] = 0xFF005AA5u ^ (i << 8);
     if (hal_flash_write(0x2000, data, sizeof data) != HAL_OK)
         return 22;
+    hal_output_set(5, false);
+    if (qemu_bridge_call(QB_OUTPUT, HAL_OUTPUT_PINS, 1, NULL, NULL, NULL) != HAL_ERR_RANGE ||
+        qemu_bridge_call(QB_OUTPUT, 5, 0, NULL, NULL, NULL) != HAL_OK)
+        return 27;
     if (hal_flash_read(0x2000, back, sizeof back) != HAL_OK || memcmp(data, back, sizeof data))
         return 23;
     uint32_t rtc = 0x12345678u, rtcb = 0;

@@ -44,6 +44,8 @@ enum {
     QB_BUILD = 15,     /* arg1 = QB_BUILD_SIZE: status 0 and a qb_build_t; 1 = defaults */
     QB_CCOUNT = 16,    /* arg0 = CCOUNT, sent by the bootloader right before QB_APP_START:
                           under -icount the runner turns it into instructions executed */
+    QB_OUTPUT = 17,    /* arg0 pin (< HAL_OUTPUT_PINS), arg1 level (0/1): an output changed
+                          (hal_output_set); the runner records it in the flash-op sequence */
 };
 
 /* Exit codes of a QEMU run (semihosting exit): what ended the boot. */

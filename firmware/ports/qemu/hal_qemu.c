@@ -157,13 +157,20 @@ uint32_t hal_free_heap(void)
     return 16384;
 }
 
-/* The sim machine has no GPIO block: outputs are kept here only (no firmware reads them
- * back); the QEMU target's runner does not report them (the native device does). */
+/* The sim machine has no GPIO block: the levels are kept here (fresh, all off, at every boot:
+ * each boot is a new QEMU and lx106/start.c clears .bss) and every change is reported to the
+ * runner (QB_OUTPUT), which places it in the flash operation sequence as the native device
+ * does (emu/native/native_outputs.c). Only changes cross the bridge, as only changes are
+ * events on the native port. */
 static volatile uint32_t outputs;
 
 void hal_output_set(uint32_t pin, bool on)
 {
     if (pin >= HAL_OUTPUT_PINS)
         return;
-    outputs = on ? outputs | 1u << pin : outputs & ~(1u << pin);
+    uint32_t next = on ? outputs | 1u << pin : outputs & ~(1u << pin);
+    if (next == outputs)
+        return;
+    outputs = next;
+    qemu_bridge_call(QB_OUTPUT, pin, on ? 1u : 0u, NULL, NULL, NULL);
 }
