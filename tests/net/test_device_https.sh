@@ -13,22 +13,8 @@ OTASIM=$1
 IMAGES=$2
 CERTS=$3
 tmp=$(mktemp -d /tmp/otasim-devhttps-XXXXXX)
-spid=
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    for f in "$tmp"/dev* "$tmp/access.log"; do
-        case $f in *.flash) ;; *) cat "$f" 2>/dev/null ;; esac
-    done
-    exit 1
-}
-. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
+. "$(dirname "$0")/lib.sh" # cleanup, fail, wait_for FILE TEXT
+show='dev* access.log serve.err'
 sh "$CERTS" "$tmp/c" || fail "make_tls_certs.sh"
 cp "$IMAGES/basic-v2.bin" "$tmp/"
 echo '{"5C:CF:7F:01:02:0A": {"file": "basic-v2.bin", "version": "2"}}' >"$tmp/devices.json"
