@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +24,9 @@ struct update_server {
     json_object *db;
     struct MHD_Daemon *d;
     char *cert, *key;
+    /* libmicrohttpd's first message while starting: the reason when the start fails. */
+    char mhd_first[256];
+    atomic_bool started; /* set once MHD_start_daemon() returned; read by MHD's thread */
 };
 
 /* The headers the example server requires (spec §5.6 step 2); Chip-ID is not among them. */
@@ -118,6 +123,36 @@ static void log_line(update_server_t *s, struct MHD_Connection *c, const char *m
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(s->o.log, "%s %s mac=%s mode=%s status=%d bytes=%zu %s\n", ts, addr, mac ? mac : "-",
             mode ? mode : "-", status, bytes, why);
+    fflush(s->o.log);
+}
+
+/* libmicrohttpd's own messages (a client that refuses the certificate makes GnuTLS report
+ * "received handshake message out of context", a malformed request, ...): by default they go
+ * straight to stderr, which then fills a test run's output with noise. Once the server runs
+ * they go to the access log, prefixed "mhd:" (with no log they are dropped); while it starts,
+ * the first one is kept instead, for update_server_start()'s error if the start fails (a port
+ * in use, a key that does not match the certificate), so a failed start says why once. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    update_server_t *s = cls;
+    char msg[sizeof(s->mhd_first)];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    if (!atomic_load(&s->started)) {
+        if (!s->mhd_first[0])
+            memcpy(s->mhd_first, msg, n + 1);
+        return;
+    }
+    if (!s->o.log)
+        return;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char ts[32];
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(s->o.log, "%s mhd: %s\n", ts, msg);
     fflush(s->o.log);
 }
 
@@ -316,19 +351,23 @@ update_server_t *update_server_start(const update_server_opts_t *o, char *err, s
         }
         flags |= MHD_USE_TLS;
     }
+    /* The logger comes first: options are applied in order, and MHD logs while applying. */
     if (o->tls_cert)
-        s->d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
-                                MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY,
-                                s->key, MHD_OPTION_END);
+        s->d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER,
+                                mhd_log, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_CERT,
+                                s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_END);
     else
-        s->d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
-                                MHD_OPTION_END);
+        s->d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER,
+                                mhd_log, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, "cannot listen on %s:%u (port in use? bad TLS key/certificate?)",
-                 o->bind ? o->bind : "127.0.0.1", (unsigned)o->port);
+        /* No MHD thread runs now, so mhd_first is ours to read. */
+        snprintf(err, errlen, "cannot listen on %s:%u (port in use? bad TLS key/certificate?)%s%s",
+                 o->bind ? o->bind : "127.0.0.1", (unsigned)o->port, s->mhd_first[0] ? ": " : "",
+                 s->mhd_first);
         update_server_stop(s);
         return NULL;
     }
+    atomic_store(&s->started, true);
     return s;
 }
 

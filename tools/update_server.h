@@ -1,7 +1,7 @@
 /* The HTTP update server behind `otasim serve` (libmicrohttpd): the decision logic of the
  * seed's example server (spec §5.6) over a JSON device database, with server-side faults for
  * scenarios (#2598's missing Content-Length, a wrong x-MD5, a dropped or stalled body, a fixed
- * status). */
+ * status). libmicrohttpd's own messages go to the access log (opts.log), prefixed "mhd:". */
 #ifndef OTASIM_UPDATE_SERVER_H
 #define OTASIM_UPDATE_SERVER_H
 
@@ -24,7 +24,7 @@ typedef struct update_server_opts {
     uint16_t port;        /* 0: any free port */
     const char *tls_cert; /* PEM; both or none */
     const char *tls_key;
-    FILE *log; /* access log */
+    FILE *log; /* access log, and libmicrohttpd's messages (NULL: neither) */
     update_server_fault_t fault;
 } update_server_opts_t;
 

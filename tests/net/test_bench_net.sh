@@ -6,12 +6,8 @@
 set -u
 OTASIM=$1
 tmp=$(mktemp -d /tmp/otasim-bnet-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*"
-    cat "$tmp/out" "$tmp/err" 2>/dev/null
-    exit 1
-}
+. "$(dirname "$0")/lib.sh" # cleanup, fail
+show="out err"
 "$OTASIM" bench net --size 64k --repeat 1 --seed 3 >"$tmp/out" 2>"$tmp/err" || fail "exit $?"
 for p in loopback-tcp loopback-lockstep-1460; do
     grep -q "^{\"bench\":\"net\",\"path\":\"$p\",\"bytes\":65536," "$tmp/out" || fail "no $p line"

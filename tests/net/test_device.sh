@@ -6,20 +6,8 @@ set -u
 OTASIM=$1
 IMAGES=$2
 tmp=$(mktemp -d /tmp/otasim-device-XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "--- device output:"
-    cat "$tmp"/out* 2>/dev/null
-    exit 1
-}
-# wait_for FILE TEXT: up to 20 s
-. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
+. "$(dirname "$0")/lib.sh" # cleanup, fail, wait_for FILE TEXT
+show='out*'
 start() {
     "$OTASIM" device --app basic --layout 4m2m --flash "$tmp/dev.flash" --images "$IMAGES" \
         --password garden --ports web=0,ota=0,mdns=0 --mac 02:00:00:00:00:2a >"$tmp/$1" 2>&1 &

@@ -7,20 +7,8 @@ set -u
 OTASIM=$1
 IMAGES=$2
 tmp=$(mktemp -d /tmp/otasim-devhttp-XXXXXX)
-spid=
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    cat "$tmp"/dev* "$tmp/access.log" 2>/dev/null
-    exit 1
-}
-. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
+. "$(dirname "$0")/lib.sh" # cleanup, fail, wait_for FILE TEXT
+show='dev* access.log'
 cp "$IMAGES/basic-v2.bin" "$tmp/"
 echo '{"5C:CF:7F:01:02:0A": {"file": "basic-v2.bin", "version": "2"}}' >"$tmp/devices.json"
 "$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 --port-file "$tmp/port" \

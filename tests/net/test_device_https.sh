@@ -6,33 +6,20 @@
 # write). Bad --ca files and an https URL without trust are usage errors. Args: OTASIM
 # IMAGES_DIR MAKE_TLS_CERTS. Also --fingerprint (SHA-1 of the served certificate: v2; of
 # another certificate: refused, flash untouched), and otasim serve --tls itself (curl with and
-# without the CA; a mismatched key and a missing certificate are start-up errors).
+# without the CA; a mismatched key, a port in use and a missing certificate are start-up
+# errors); libmicrohttpd's handshake messages go to the access log, not to stderr.
 set -u
 OTASIM=$1
 IMAGES=$2
 CERTS=$3
 tmp=$(mktemp -d /tmp/otasim-devhttps-XXXXXX)
-spid=
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    for f in "$tmp"/dev* "$tmp/access.log"; do
-        case $f in *.flash) ;; *) cat "$f" 2>/dev/null ;; esac
-    done
-    exit 1
-}
-. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
+. "$(dirname "$0")/lib.sh" # cleanup, fail, wait_for FILE TEXT
+show='dev* access.log serve.err'
 sh "$CERTS" "$tmp/c" || fail "make_tls_certs.sh"
 cp "$IMAGES/basic-v2.bin" "$tmp/"
 echo '{"5C:CF:7F:01:02:0A": {"file": "basic-v2.bin", "version": "2"}}' >"$tmp/devices.json"
 "$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 --port-file "$tmp/port" \
-    --log "$tmp/access.log" --tls "$tmp/c/good.pem" "$tmp/c/good.key" >/dev/null 2>&1 &
+    --log "$tmp/access.log" --tls "$tmp/c/good.pem" "$tmp/c/good.key" >/dev/null 2>"$tmp/serve.err" &
 spid=$!
 i=0
 while [ ! -s "$tmp/port" ]; do
@@ -110,9 +97,19 @@ if command -v curl >/dev/null; then
     curl -s -o /dev/null --cacert "$tmp/c/other-ca.pem" --resolve "10.0.2.2:$p:127.0.0.1" \
         "https://10.0.2.2:$p/update" && fail "curl accepted the server with the wrong CA"
 fi
+# libmicrohttpd's messages about the refused handshakes above go to the access log with a
+# prefix, not to stderr (the control for the empty stderr: the log does hold them).
+grep -q "mhd: .*handshake" "$tmp/access.log" || fail "no mhd: line for a refused handshake in the access log"
+[ -s "$tmp/serve.err" ] && fail "otasim serve wrote to stderr: $(cat "$tmp/serve.err")"
+# Start-up errors stay on stderr, with libmicrohttpd's reason.
+"$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port "$(cat "$tmp/port")" \
+    --tls "$tmp/c/good.pem" "$tmp/c/good.key" >"$tmp/use5.out" 2>"$tmp/use5" && fail "a port in use was accepted"
+grep -q "cannot listen on .*: Failed to bind to port .*Address already in use" "$tmp/use5" ||
+    fail "no clear message for a port in use: $(cat "$tmp/use5")"
+[ -s "$tmp/use5.out" ] && fail "a failed start wrote to standard output (the default log)"
 "$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 \
     --tls "$tmp/c/good.pem" "$tmp/c/other.key" >"$tmp/use3" 2>&1 && fail "a mismatched key was accepted"
-grep -q "bad TLS key/certificate" "$tmp/use3" || fail "no message for a mismatched key"
+grep -q "bad TLS key/certificate?): .*do not match" "$tmp/use3" || fail "no message for a mismatched key"
 "$OTASIM" serve --db "$tmp/devices.json" --root "$tmp" --port 0 \
     --tls "$tmp/c/none.pem" "$tmp/c/good.key" >"$tmp/use4" 2>&1 && fail "a missing cert was accepted"
 grep -q "cannot read" "$tmp/use4" || fail "no message for a missing certificate"

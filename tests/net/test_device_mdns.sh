@@ -9,19 +9,8 @@ set -u
 OTASIM=$1
 IMAGES=$2
 tmp=$(mktemp -d /tmp/otasim-mdns-XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "--- device output:"
-    cat "$tmp"/out* 2>/dev/null
-    exit 1
-}
-. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
+. "$(dirname "$0")/lib.sh" # cleanup, fail, wait_for FILE TEXT
+show='out*'
 start() { # OUT [extra device args]
     out=$1
     shift

@@ -2,7 +2,8 @@
  * lwIP connects out to 10.0.2.2 (libslirp's host alias) -> 127.0.0.1, where `otasim serve`
  * runs with a device database and its server-side faults — the path a real device's update
  * check takes. Each decision of spec §5.6 and each fault, and the result the device ends
- * with. OTASIM names the binary. */
+ * with (the cases tests/ota's socket test runs too are in tests/ota/httpupdate_cases.h).
+ * OTASIM names the binary. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -22,6 +23,10 @@
 
 TestSuite(httpupdate_net, .init = setup, .fini = teardown, .timeout = 30);
 
+/* The cases both transports share; this file's run_session() below is the transport. */
+#define HTTPUPDATE_CASES_SUITE httpupdate_net
+#include "httpupdate_cases.h"
+
 static uint32_t now_ms(void)
 {
     struct timespec t;
@@ -30,7 +35,6 @@ static uint32_t now_ms(void)
 }
 
 /* One session over lwIP + slirp; the client's read timeout shortened to 1 s for the test. */
-static httpupdate_t s;
 static void run_session(void)
 {
     char url[64];
@@ -49,16 +53,6 @@ static void run_session(void)
     for (int i = 0; i < 5; i++)
         netsim_poll(n, 1);
     netsim_free(n);
-}
-
-Test(httpupdate_net, newer_version_is_installed)
-{
-    start_server(NULL);
-    run_session();
-    cr_assert_eq(httpupdate_result(&s), HTTP_UPDATE_OK, "error %d", httpupdate_last_error(&s));
-    cr_assert(httpupdate_should_reboot(&s));
-    uu_expect_copy_cmd(dev, dev->layout.fs_start - uu_round4k((uint32_t)img_len), 0,
-                       (uint32_t)img_len);
 }
 
 Test(httpupdate_net, same_version_is_304)
@@ -89,38 +83,6 @@ Test(httpupdate_net, forbidden_403_and_server_error_500)
     start_server("status=500");
     run_session();
     cr_assert_eq(httpupdate_last_error(&s), HTTP_UE_SERVER_WRONG_HTTP_CODE);
-    uu_expect_no_cmd(dev);
-}
-
-Test(httpupdate_net, missing_content_length_2598)
-{
-    start_server("no-length");
-    run_session();
-    cr_assert_eq(httpupdate_last_error(&s), HTTP_UE_SERVER_NOT_REPORT_SIZE);
-    uu_expect_no_cmd(dev);
-}
-
-Test(httpupdate_net, wrong_x_md5)
-{
-    start_server("bad-md5");
-    run_session();
-    cr_assert_eq(httpupdate_last_error(&s), 7, "the Updater's MD5 error, got %d",
-                 httpupdate_last_error(&s));
-    uu_expect_no_cmd(dev);
-}
-
-Test(httpupdate_net, dropped_and_stalled_bodies_leave_the_old_app)
-{
-    start_server("drop=5000");
-    run_session();
-    cr_assert_eq(httpupdate_result(&s), HTTP_UPDATE_FAILED);
-    cr_assert_not(updater_is_running(&dev->up));
-    uu_expect_no_cmd(dev);
-    stop_server();
-    start_server("stall=5000");
-    run_session();
-    cr_assert_eq(httpupdate_last_error(&s), HTTPC_ERROR_READ_TIMEOUT, "the device times out");
-    cr_assert_not(updater_is_running(&dev->up));
     uu_expect_no_cmd(dev);
 }
 

@@ -11,24 +11,11 @@ set -u
 OTASIM=$1
 IMAGES=$2
 tmp=$(mktemp -d /tmp/otasim-valve-XXXXXX)
-pid=
-spid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "--- device output ($cur):"
-    cat "$tmp/$cur" 2>/dev/null
-    exit 1
-}
-. "$(dirname "$0")/lib.sh" # wait_for FILE TEXT
+. "$(dirname "$0")/lib.sh" # cleanup, fail, wait_for FILE TEXT
 # start NAME APP [device options...]: a new device (flash file NAME.flash) with APP v1.
 start() {
     cur=$1
+    show=$cur # fail shows the current device's console
     app=$2
     shift 2
     "$OTASIM" device --app "$app" --layout 4m2m --flash "$tmp/$cur.flash" --images "$IMAGES" \

@@ -1,7 +1,8 @@
 /* End to end: the device's HTTP update client (firmware/ota/httpupdate) on a simulated device,
  * over a real TCP connection (BSD sockets on loopback: the lwIP path is the network issue's),
  * against `otasim serve` started here with a device database — each decision of spec §5.6 and
- * each server-side fault, and the result the device ends with. OTASIM names the binary. */
+ * each server-side fault, and the result the device ends with (the cases tests/net's lwIP test
+ * runs too are in httpupdate_cases.h). OTASIM names the binary. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -21,8 +22,11 @@
 
 TestSuite(httpupdate_live, .init = setup, .fini = teardown, .timeout = 30);
 
+/* The cases both transports share; this file's run_session() below is the transport. */
+#define HTTPUPDATE_CASES_SUITE httpupdate_live
+#include "httpupdate_cases.h"
+
 /* One session: connect, send the request, feed the answer, follow nothing. */
-static httpupdate_t s;
 static void run_session(void)
 {
     char url[64];
@@ -47,16 +51,6 @@ static void run_session(void)
             st = httpupdate_close(&s, k == 0 ? 0 : HTTPC_ERROR_READ_TIMEOUT);
     }
     close(fd);
-}
-
-Test(httpupdate_live, newer_version_is_installed)
-{
-    start_server(NULL);
-    run_session();
-    cr_assert_eq(httpupdate_result(&s), HTTP_UPDATE_OK, "error %d", httpupdate_last_error(&s));
-    cr_assert(httpupdate_should_reboot(&s));
-    uu_expect_copy_cmd(dev, dev->layout.fs_start - uu_round4k((uint32_t)img_len), 0,
-                       (uint32_t)img_len);
 }
 
 Test(httpupdate_live, same_version_is_304_and_unknown_device_404)
@@ -90,37 +84,6 @@ Test(httpupdate_live, version_query_and_filesystem)
     flashsim_read(dev->fs, dev->layout.fs_start, back, sizeof(back));
     cr_assert(!memcmp(back, want, sizeof(back)));
     free(want);
-}
-
-Test(httpupdate_live, missing_content_length_2598)
-{
-    start_server("no-length");
-    run_session();
-    cr_assert_eq(httpupdate_last_error(&s), HTTP_UE_SERVER_NOT_REPORT_SIZE);
-    uu_expect_no_cmd(dev);
-}
-
-Test(httpupdate_live, wrong_x_md5)
-{
-    start_server("bad-md5");
-    run_session();
-    cr_assert_eq(httpupdate_last_error(&s), 7, "the Updater's MD5 error");
-    uu_expect_no_cmd(dev);
-}
-
-Test(httpupdate_live, dropped_and_stalled_bodies_leave_the_old_app)
-{
-    start_server("drop=5000");
-    run_session();
-    cr_assert_eq(httpupdate_result(&s), HTTP_UPDATE_FAILED);
-    cr_assert_not(updater_is_running(&dev->up));
-    uu_expect_no_cmd(dev);
-    stop_server();
-    start_server("stall=5000");
-    run_session();
-    cr_assert_eq(httpupdate_last_error(&s), HTTPC_ERROR_READ_TIMEOUT, "the device times out");
-    cr_assert_not(updater_is_running(&dev->up));
-    uu_expect_no_cmd(dev);
 }
 
 Test(httpupdate_live, server_errors)

@@ -10,9 +10,15 @@
 #include "reader.h"
 #include "strbuf.h"
 
-/* Static: the Updater's state and the inflater's window are too big for an lx106 stack. */
+/* Static: the Updater's state and the inflater's window are too big for an lx106 stack. The
+ * inflater's state is only in use while an update runs; sector 0 is read into the same RAM
+ * for the boot-descriptor search, which runs only while none does (effective_layout), so the
+ * search costs no RAM of its own (4 KiB less .bss on the ESP8266). */
 static updater_t up;
-static inflate_state_t inflate_work;
+static union {
+    inflate_state_t inflate;
+    uint8_t sector0[HAL_FLASH_SECTOR_SIZE];
+} scratch __attribute__((aligned(4)));
 
 static void say(const char *s)
 {
@@ -26,13 +32,17 @@ static void say(const char *s)
 static flash_layout_t effective_layout(const flash_layout_t *built, bool *safe, bool *raw)
 {
     /* Sector 0 in one read, then searched in RAM: the descriptor search reads word by word,
-     * and under QEMU every flash read is a bridge round trip (~870 of them per boot). */
-    static uint8_t sector0[HAL_FLASH_SECTOR_SIZE] __attribute__((aligned(4)));
+     * and under QEMU every flash read is a bridge round trip (~870 of them per boot; a 256 B
+     * read cache still cost 13 extra round trips, BENCHMARKS "Sector-0 search: read cache vs
+     * one read"). The RAM is the inflater's (see scratch): this runs at boot and before
+     * updater_init(), never while an update streams. (Not guarded by updater_is_running(): on
+     * the native target boots run resident, and `up` still holds the state of an update a
+     * power cut ended.) */
     app_desc_t bd;
     flash_layout_t l = *built;
     bool found = false;
-    if (hal_flash_read(0, sector0, sizeof sector0) == HAL_OK) {
-        mem_reader_t m = {sector0, sizeof sector0};
+    if (hal_flash_read(0, scratch.sector0, sizeof scratch.sector0) == HAL_OK) {
+        mem_reader_t m = {scratch.sector0, sizeof scratch.sector0};
         reader_t r = mem_reader(&m);
         found = image_find_boot_desc(&r, 0, HAL_FLASH_SECTOR_SIZE, &bd);
     }
@@ -53,7 +63,7 @@ static const flash_layout_t *prepare_updater(const basic_port_t *port)
     memset(&cfg, 0, sizeof(cfg));
     cfg.layout = &layout;
     cfg.atomic_fs_update = port->atomic_fs;
-    cfg.inflate_work = &inflate_work;
+    cfg.inflate_work = &scratch.inflate;
     /* The bootloader cannot inflate: the Updater inflates a gzip upload into the stage. */
     cfg.inflate_to_stage = raw;
     cfg.safe_journal = safe;

@@ -8,6 +8,7 @@
 
 #include "esp8266_regs.h"
 #include "hal.h"
+#include "hal_regs_esp8266.h"
 
 volatile uint8_t esp8266_cache_on;
 
@@ -49,21 +50,9 @@ static int rom_erase(uint32_t sector)
 /* The ROM routines copy words: a buffer that is not 4-byte aligned goes through this one. */
 #define BOUNCE_WORDS 16u
 
-static hal_status_t check_flash(uint32_t addr, uint32_t len)
-{
-    if ((addr | len) & 3u)
-        return HAL_ERR_ALIGN;
-    /* An unknown chip size (id unreadable) is not a reason to refuse: the ROM routines check
-     * against the size the ROM configured, and a bootloader must not brick over this. */
-    uint32_t size = hal_flash_real_size();
-    if (size && (addr > size || len > size - addr))
-        return HAL_ERR_RANGE;
-    return HAL_OK;
-}
-
 hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
 {
-    hal_status_t st = check_flash(addr, len);
+    hal_status_t st = esp8266_check_flash(addr, len);
     if (st != HAL_OK)
         return st;
     if (((uintptr_t)dst & 3u) == 0)
@@ -86,7 +75,7 @@ hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
 
 hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
 {
-    hal_status_t st = check_flash(addr, len);
+    hal_status_t st = esp8266_check_flash(addr, len);
     if (st != HAL_OK)
         return st;
     if (((uintptr_t)src & 3u) == 0)

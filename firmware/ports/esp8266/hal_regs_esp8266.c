@@ -1,20 +1,35 @@
-/* The part of hal.h that is plain register access, the same with or without the vendor SDK:
- * RTC memory (the eboot command at 0x60001200, where the bootloader reads it), the boot-mode
- * straps, the UART0 console FIFO, the hardware RNG, and the real flash size from the JEDEC id
- * (hal_flash_chip_id is each HAL's own). Linked by hal_esp8266.c's users (bootloader, apps)
- * and by the SDK apps (sdk/hal_sdk.c). */
+/* The part of hal.h that is the same with or without the vendor SDK, mostly plain register
+ * access: RTC memory (the eboot command at 0x60001200, where the bootloader reads it), the
+ * boot-mode straps, the UART0 console FIFO, the hardware RNG, the real flash size from the
+ * JEDEC id (hal_flash_chip_id is each HAL's own), and the flash-argument check both flash HALs
+ * make (hal_regs_esp8266.h). Linked by hal_esp8266.c's users (the apps; the bootloader has its
+ * own hal_boot_esp8266.c) and by the SDK apps (sdk/hal_sdk.c). */
 #include <stddef.h>
 #include <stdint.h>
 
 #define ESP8266_REGS_ONLY
 #include "esp8266_regs.h"
 #include "hal.h"
+#include "hal_regs_esp8266.h"
 
 uint32_t hal_flash_real_size(void)
 {
     /* ESP.getFlashChipRealSize(): 1 << capacity byte of the JEDEC id. */
     uint32_t cap = (hal_flash_chip_id() >> 16) & 0xFFu;
     return cap >= 17u && cap <= 24u ? 1u << cap : 0u;
+}
+
+hal_status_t esp8266_check_flash(uint32_t addr, uint32_t len)
+{
+    if ((addr | len) & 3u)
+        return HAL_ERR_ALIGN;
+    /* An unknown chip size (id unreadable) is not a reason to refuse: the ROM routines (and the
+     * SDK's, which call them) check against the size the ROM configured, and a bootloader must
+     * not brick over this. */
+    uint32_t size = hal_flash_real_size();
+    if (size && (addr > size || len > size - addr))
+        return HAL_ERR_RANGE;
+    return HAL_OK;
 }
 
 static hal_status_t check_rtc(uint32_t offset, uint32_t len)

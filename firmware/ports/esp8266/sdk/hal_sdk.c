@@ -1,34 +1,25 @@
 /* hal.h for an ESP8266 app linked with the vendor NONOS SDK: flash through the SDK's
  * spi_flash_* (which handle the flash cache themselves), time from system_get_time(), the
  * SDK's software watchdog fed by hal_yield, restart through system_restart(). RTC memory, the
- * console FIFO, the boot-mode straps, the RNG and the real flash size are the SDK-free HAL's
- * (../hal_regs_esp8266.c, linked here too): the eboot command must sit at 0x60001200, where
- * the bootloader reads it, not in the SDK's block-indexed RTC API. Never run on hardware (README).
- */
+ * console FIFO, the boot-mode straps, the RNG, the real flash size and the flash-argument
+ * check are the SDK-free HAL's (../hal_regs_esp8266.c, linked here too): the eboot command
+ * must sit at 0x60001200, where the bootloader reads it, not in the SDK's block-indexed RTC
+ * API. Never run on hardware (README). */
 #include <stddef.h>
 #include <stdint.h>
 
 #define ESP8266_REGS_ONLY
 #include "../esp8266_regs.h"
 #include "hal.h"
+#include "../hal_regs_esp8266.h"
 #include "sdk_api.h"
 
 /* The SDK routines copy words: an unaligned buffer goes through this one. */
 #define BOUNCE_WORDS 16u
 
-static hal_status_t check_flash(uint32_t addr, uint32_t len)
-{
-    if ((addr | len) & 3u)
-        return HAL_ERR_ALIGN;
-    uint32_t size = hal_flash_real_size();
-    if (size && (addr > size || len > size - addr))
-        return HAL_ERR_RANGE;
-    return HAL_OK;
-}
-
 hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
 {
-    hal_status_t st = check_flash(addr, len);
+    hal_status_t st = esp8266_check_flash(addr, len);
     if (st != HAL_OK)
         return st;
     if (((uintptr_t)dst & 3u) == 0)
@@ -51,7 +42,7 @@ hal_status_t hal_flash_read(uint32_t addr, void *dst, uint32_t len)
 
 hal_status_t hal_flash_write(uint32_t addr, const void *src, uint32_t len)
 {
-    hal_status_t st = check_flash(addr, len);
+    hal_status_t st = esp8266_check_flash(addr, len);
     if (st != HAL_OK)
         return st;
     uint32 bounce[BOUNCE_WORDS]; /* the SDK's own word type: its prototypes take uint32 * */
