@@ -1,6 +1,8 @@
 /* The peer process (peer_proc.h). */
 #include "peer_proc.h"
 
+#include "sock_io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -52,17 +54,7 @@ bool peer_proc_start(peer_proc_t *pp, void (*fn)(void *arg, int wr), void *arg,
 
 bool peer_proc_send(int wr, const void *msg, size_t len)
 {
-    const uint8_t *b = msg;
-    while (len) {
-        ssize_t k = write(wr, b, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        len -= (size_t)k;
-    }
-    return true;
+    return fd_write_all(wr, msg, len);
 }
 
 bool peer_proc_recv(peer_proc_t *pp, void *msg, size_t len, unsigned timeout_ms)

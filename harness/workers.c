@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sock_io.h"
+
 void wbuf_put(wbuf_t *b, const void *p, size_t n)
 {
     if (b->len + n > b->cap) {
@@ -32,21 +34,6 @@ unsigned workers_default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
-}
-
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        b += w;
-        n -= (size_t)w;
-    }
-    return true;
 }
 
 /* A message on a result pipe: item index, length, then the bytes. */
@@ -73,7 +60,7 @@ static void worker_main(atomic_size_t *next, size_t n, int fd, work_fn work, voi
         b.len = 0;
         work(ctx, i, &b);
         msg_hdr_t h = {.index = i, .len = b.len};
-        if (!write_all(fd, &h, sizeof(h)) || !write_all(fd, b.data, b.len))
+        if (!fd_write_all(fd, &h, sizeof(h)) || !fd_write_all(fd, b.data, b.len))
             _exit(3);
     }
     free(b.data);

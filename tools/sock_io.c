@@ -21,6 +21,21 @@ bool sock_send_all(int fd, const void *buf, size_t n)
     return true;
 }
 
+bool fd_write_all(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
 uint16_t sock_free_port(bool udp)
 {
     int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
