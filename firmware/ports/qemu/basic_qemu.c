@@ -25,6 +25,7 @@
 typedef struct qstream {
     uint8_t buf[512];
     uint32_t pos, len;
+    bool ended; /* the runner said 0 bytes: its stream is a fixed buffer, nothing more comes */
 } qstream_t;
 
 static qstream_t qs;
@@ -32,11 +33,12 @@ static qstream_t qs;
 static uint32_t qs_available(void *ctx)
 {
     qstream_t *s = ctx;
-    if (s->pos == s->len) {
+    if (s->pos == s->len && !s->ended) {
         uint32_t n = 0;
         s->pos = s->len = 0;
         if (qemu_bridge_call(QB_STREAM_READ, 0, sizeof s->buf, 0, s->buf, &n) == 0)
             s->len = n;
+        s->ended = s->len == 0;
     }
     return s->len - s->pos;
 }

@@ -27,9 +27,16 @@ static bool xfer(int fd, void *buf, uint32_t len, bool out)
     return true;
 }
 
+/* Apps batch their delays (time_qemu.c): whatever they have not told the runner yet goes
+ * first. Weak and absent in the bootloader, which keeps no such state: its .bss is not safe
+ * while it loads the app's DRAM segments over it. */
+void qemu_time_sync(uint32_t op) __attribute__((weak));
+
 uint32_t qemu_bridge_call(uint32_t op, uint32_t arg0, uint32_t arg1, const void *out, void *in,
                           uint32_t *value)
 {
+    if (qemu_time_sync)
+        qemu_time_sync(op);
     uint32_t req[3] = {op, arg0, arg1};
     uint32_t rsp[2], cc;
     __asm__ volatile("rsr %0, ccount" : "=a"(cc)); /* feed the watchdog (qemu_bridge.h) */
@@ -118,18 +125,6 @@ uint32_t hal_boot_mode(void)
     uint32_t v = 3;
     qemu_bridge_call(QB_BOOT_MODE, 0, 0, NULL, NULL, &v);
     return v;
-}
-
-uint32_t hal_millis(void)
-{
-    uint32_t v = 0;
-    qemu_bridge_call(QB_MILLIS, 0, 0, NULL, NULL, &v);
-    return v;
-}
-
-void hal_delay_ms(uint32_t ms)
-{
-    qemu_bridge_call(QB_DELAY, ms, 0, NULL, NULL, NULL);
 }
 
 void hal_yield(void) {}
