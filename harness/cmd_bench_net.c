@@ -112,6 +112,14 @@ static double loopback(const uint8_t *data, size_t len, size_t chunk)
 
 typedef enum { VIA_ESPOTA, VIA_ESPOTA_STREAM, VIA_WEB, VIA_COUNT } via_t;
 
+/* What the driver reports: it runs in a process of its own (peer_proc.h: the device's boots
+ * are forks of this process, so it is not a thread) and sends this as it is. */
+typedef struct drive_result {
+    double seconds;
+    bool ok;
+    char why[300];
+} drive_result_t;
+
 typedef struct drive {
     via_t via;
     const char *file; /* the image on disk (espota) */
@@ -121,9 +129,7 @@ typedef struct drive {
     int con_fd, stop_fd;
     char console[16384];
     size_t con_len;
-    double seconds;
-    bool ok;
-    char why[300];
+    drive_result_t r;
 } drive_t;
 
 /* Reads the device's console until `text` shows up (false after 20 s). */
@@ -179,7 +185,7 @@ static bool via_espota(drive_t *d)
     int st;
     waitpid(c, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        snprintf(d->why, sizeof(d->why), "otasim upload failed (exit %d)",
+        snprintf(d->r.why, sizeof(d->r.why), "otasim upload failed (exit %d)",
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         return false;
     }
@@ -227,42 +233,32 @@ static bool via_web(drive_t *d)
     if (fd >= 0)
         close(fd);
     if (!ok || strncmp(resp, "HTTP/1.1 200", 12) || !strstr(resp, "Update Success")) {
-        snprintf(d->why, sizeof(d->why), "the web POST failed: %.200s",
+        snprintf(d->r.why, sizeof(d->r.why), "the web POST failed: %.200s",
                  ok ? resp : "no connection");
         return false;
     }
     return true;
 }
 
-/* What the driver process (peer_proc.h: the device's boots are forks of this process, so the
- * driver is not a thread) reports. */
-typedef struct drive_msg {
-    bool ok;
-    double seconds;
-    char why[300];
-} drive_msg_t;
-
 static void driver(void *arg, int wr)
 {
     drive_t *d = arg;
     const char *ready = d->via == VIA_WEB ? "net: web update server" : "net: espota on";
     if (!wait_console(d, ready)) {
-        snprintf(d->why, sizeof(d->why), "the device did not come up");
+        snprintf(d->r.why, sizeof(d->r.why), "the device did not come up");
     } else {
         double t0 = now_s();
-        d->ok = d->via == VIA_WEB ? via_web(d) : via_espota(d);
-        d->seconds = now_s() - t0;
+        d->r.ok = d->via == VIA_WEB ? via_web(d) : via_espota(d);
+        d->r.seconds = now_s() - t0;
         /* The device restarts after a good update: let that boot come up before stopping. */
-        if (d->ok && !wait_console(d, "restarting")) {
-            d->ok = false;
-            snprintf(d->why, sizeof(d->why), "the device did not finish the update");
+        if (d->r.ok && !wait_console(d, "restarting")) {
+            d->r.ok = false;
+            snprintf(d->r.why, sizeof(d->r.why), "the device did not finish the update");
         }
     }
     if (write(d->stop_fd, "x", 1) != 1)
         abort();
-    drive_msg_t m = {.ok = d->ok, .seconds = d->seconds};
-    memcpy(m.why, d->why, sizeof(m.why));
-    peer_proc_send(wr, &m, sizeof(m));
+    peer_proc_send(wr, &d->r, sizeof(d->r));
 }
 
 /* One upload into a fresh device; seconds, < 0 on failure (message on stderr). */
@@ -323,18 +319,14 @@ static double upload(const bopts_t *o, via_t via, const char *file, const uint8_
     hdev_result_t r;
     hdev_run(dev, NULL, NULL, &r);
     hdev_result_free(&r);
-    drive_msg_t m;
-    bool got = peer_proc_recv(&drv, &m, sizeof(m), 60000);
+    bool got = peer_proc_recv(&drv, &d.r, sizeof(d.r), 60000);
     peer_proc_end(&drv, 5000);
     if (!got)
-        snprintf(m.why, sizeof(m.why), "the driver ended without its result");
-    d.ok = got && m.ok;
-    d.seconds = got ? m.seconds : 0;
-    memcpy(d.why, m.why, sizeof(d.why));
+        d.r = (drive_result_t){.why = "the driver ended without its result"};
     *flash_virtual_s = (double)(flashsim_time_ns(hdev_flash(dev)) - ft0) / 1e9;
-    if (!d.ok) {
+    if (!d.r.ok) {
         fprintf(stderr, "otasim bench net: %s upload: %s\n", via == VIA_WEB ? "web" : "espota",
-                d.why);
+                d.r.why);
         goto out;
     }
     /* Honesty: the device really wrote the bytes. */
@@ -350,7 +342,7 @@ static double upload(const bopts_t *o, via_t via, const char *file, const uint8_
         fprintf(stderr, "otasim bench net: after the %s upload the FS area differs\n",
                 via == VIA_WEB ? "web" : "espota");
     else
-        t = d.seconds;
+        t = d.r.seconds;
 out:
     hdev_free(dev);
     close(stop[0]);

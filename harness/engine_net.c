@@ -39,6 +39,12 @@ extern char **environ;
 #define PEER_LIMIT_MS 30000 /* the peer stops the device after this long whatever happens */
 #define END_WAIT_MS 15000   /* after the upload: how long the transport may take to end */
 
+/* The peer's results, sent to the engine as they are (peer_proc_send). */
+typedef struct peer_result {
+    bool ran, ok, idle, second_ran, second_ok;
+    char reply[SCN_REPLY_LEN], second_reply[SCN_REPLY_LEN];
+} peer_result_t;
+
 typedef struct peer {
     const scn_net_t *nt;
     const uint8_t *data;
@@ -51,22 +57,15 @@ typedef struct peer {
     bool console_eof;
     uint32_t t0;
     const update_server_opts_t *server; /* http: the update server the peer runs */
-    /* Results. */
-    bool ran, ok, idle, second_ran, second_ok;
-    char reply[SCN_REPLY_LEN], second_reply[SCN_REPLY_LEN];
+    peer_result_t r;                    /* what it sends the engine at the end */
 } peer_t;
 
-/* The peer's messages to the engine (peer_proc_send): http first says where its server
- * listens, then every peer sends its results. */
+/* The http peer's first message: where its server listens (then, as every peer, its
+ * peer_result_t). */
 typedef struct server_msg {
     uint16_t port; /* 0: not started, err says why */
     char err[300];
 } server_msg_t;
-
-typedef struct result_msg {
-    bool ran, ok, idle, second_ran, second_ok;
-    char reply[SCN_REPLY_LEN], second_reply[SCN_REPLY_LEN];
-} result_msg_t;
 
 static uint32_t now_ms(void)
 {
@@ -221,16 +220,17 @@ static void run_espota(peer_t *p)
 {
     static const char *const up[] = {"net: espota on", NULL};
     if (!wait_console(p, 0, up, 10000)) {
-        snprintf(p->reply, sizeof(p->reply), "(the device's espota responder never came up)");
+        snprintf(p->r.reply, sizeof(p->r.reply), "(the device's espota responder never came up)");
         return;
     }
     size_t from = p->clen;
     child_t c1, c2;
     if (!spawn_upload(p, &c1, false)) {
-        snprintf(p->reply, sizeof(p->reply), "(cannot start otasim upload: %s)", strerror(errno));
+        snprintf(p->r.reply, sizeof(p->r.reply), "(cannot start otasim upload: %s)",
+                 strerror(errno));
         return;
     }
-    p->ran = true;
+    p->r.ran = true;
     if (p->nt->second_invite) {
         /* The second uploader once the first's invitation was accepted (the device is busy
          * with it from then until the update ends; bw= keeps that window open). */
@@ -240,20 +240,20 @@ static void run_espota(peer_t *p)
             pump_console(p, 20);
         }
         if (spawn_upload(p, &c2, true)) {
-            p->second_ran = true;
+            p->r.second_ran = true;
             child_wait(p, &c2);
-            p->second_ok = c2.rc == 0;
-            snprintf(p->second_reply, sizeof(p->second_reply), "%s", c2.buf);
+            p->r.second_ok = c2.rc == 0;
+            snprintf(p->r.second_reply, sizeof(p->r.second_reply), "%s", c2.buf);
         }
     }
     child_wait(p, &c1);
-    p->ok = c1.rc == 0;
-    snprintf(p->reply, sizeof(p->reply), "%s", c1.buf);
+    p->r.ok = c1.rc == 0;
+    snprintf(p->r.reply, sizeof(p->r.reply), "%s", c1.buf);
     /* The device's responder ends the update itself (OK, an error, its receive timeout). A
      * refused invitation (no such update began) leaves it idle at once. */
     static const char *const end[] = {"espota: update ok", "espota: update failed", NULL};
     bool began = strstr(c1.buf, "Waiting for device") != NULL;
-    p->idle = !began || wait_console(p, from, end, END_WAIT_MS);
+    p->r.idle = !began || wait_console(p, from, end, END_WAIT_MS);
 }
 
 static size_t b64(const char *in, char *out)
@@ -281,7 +281,7 @@ static void run_web(peer_t *p)
 {
     static const char *const up[] = {"net: web update server", NULL};
     if (!wait_console(p, 0, up, 10000)) {
-        snprintf(p->reply, sizeof(p->reply), "(the device's web server never came up)");
+        snprintf(p->r.reply, sizeof(p->r.reply), "(the device's web server never came up)");
         return;
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -292,13 +292,13 @@ static void run_web(peer_t *p)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-        snprintf(p->reply, sizeof(p->reply), "(cannot connect to the web server: %s)",
+        snprintf(p->r.reply, sizeof(p->r.reply), "(cannot connect to the web server: %s)",
                  strerror(errno));
         if (fd >= 0)
             close(fd);
         return;
     }
-    p->ran = true;
+    p->r.ran = true;
     static const char bnd[] = "----otasimScenarioBoundary7MA4YWxk";
     char part[300], tail[64], head[600], auth[200] = "";
     int pl = snprintf(part, sizeof(part),
@@ -326,30 +326,30 @@ static void run_web(peer_t *p)
             sock_send_all(fd, tail, (size_t)tl);
     size_t n = 0;
     for (;;) {
-        ssize_t k = recv(fd, p->reply + n, sizeof(p->reply) - 1 - n, 0);
+        ssize_t k = recv(fd, p->r.reply + n, sizeof(p->r.reply) - 1 - n, 0);
         if (k <= 0)
             break;
         n += (size_t)k;
-        if (n == sizeof(p->reply) - 1)
+        if (n == sizeof(p->r.reply) - 1)
             break;
     }
-    p->reply[n] = 0;
+    p->r.reply[n] = 0;
     close(fd);
     if (n == 0)
-        snprintf(p->reply, sizeof(p->reply), "(no answer from the web server)");
-    p->ok = !strncmp(p->reply, "HTTP/1.1 200", 12) && strstr(p->reply, "Update Success");
+        snprintf(p->r.reply, sizeof(p->r.reply), "(no answer from the web server)");
+    p->r.ok = !strncmp(p->r.reply, "HTTP/1.1 200", 12) && strstr(p->r.reply, "Update Success");
     /* The server answers once the update has ended either way, or, when the connection was
      * cut, the device says it ended the upload unfinished (native_net.c). */
     static const char *const end[] = {"net: update ended unfinished", NULL};
-    p->idle = n > 0 || wait_console(p, 0, end, END_WAIT_MS);
+    p->r.idle = n > 0 || wait_console(p, 0, end, END_WAIT_MS);
 }
 
 static void run_http(peer_t *p)
 {
     static const char *const end[] = {"httpupdate: update ok", "httpupdate: no update",
                                       "httpupdate: failed", "httpupdate: not an http URL", NULL};
-    p->ran = true;
-    p->idle = wait_console(p, 0, end, PEER_LIMIT_MS);
+    p->r.ran = true;
+    p->r.idle = wait_console(p, 0, end, PEER_LIMIT_MS);
     const char *l = strstr(p->console, "httpupdate: update ok");
     if (!l)
         l = strstr(p->console, "httpupdate: no update");
@@ -357,11 +357,11 @@ static void run_http(peer_t *p)
         l = strstr(p->console, "httpupdate: failed");
     if (l) {
         size_t k = strcspn(l, "\n");
-        snprintf(p->reply, sizeof(p->reply), "%.*s", (int)k, l);
+        snprintf(p->r.reply, sizeof(p->r.reply), "%.*s", (int)k, l);
     } else {
-        snprintf(p->reply, sizeof(p->reply), "(the device's HTTP update client did not end)");
+        snprintf(p->r.reply, sizeof(p->r.reply), "(the device's HTTP update client did not end)");
     }
-    p->ok = l && !strncmp(l, "httpupdate: update ok", 21);
+    p->r.ok = l && !strncmp(l, "httpupdate: update ok", 21);
 }
 
 static void peer_main(peer_t *p)
@@ -404,15 +404,7 @@ static void peer_process(void *arg, int wr)
     peer_main(p);
     if (srv)
         update_server_stop(srv);
-    static result_msg_t r;
-    r.ran = p->ran;
-    r.ok = p->ok;
-    r.idle = p->idle;
-    r.second_ran = p->second_ran;
-    r.second_ok = p->second_ok;
-    memcpy(r.reply, p->reply, sizeof(r.reply));
-    memcpy(r.second_reply, p->second_reply, sizeof(r.second_reply));
-    peer_proc_send(wr, &r, sizeof(r));
+    peer_proc_send(wr, &p->r, sizeof(p->r));
 }
 
 /* "drop=50%" / "stall=50%": that share of the file's bytes. */
@@ -682,7 +674,7 @@ int engine_net_step(engine_t *e, bstate_t *s, const scn_step_t *st, hdev_recordi
     hdev_recording_free(&own);
     /* The device is gone: the peer ends its waits at once, an uploader within its own time
      * limit. */
-    static result_msg_t m;
+    static peer_result_t m;
     if (!peer_proc_recv(&peer, &m, sizeof(m), PEER_LIMIT_MS + END_WAIT_MS)) {
         snprintf(err, sizeof(err), "the peer process ended without its results");
         goto out;

@@ -643,6 +643,12 @@ done:
     return out;
 }
 
+/* One naive rerun's answer from its worker. */
+typedef struct naive_msg {
+    int32_t outcome;
+    uint64_t chip_ns, recovery_ns;
+} naive_msg_t;
+
 typedef struct nset {
     sweep_t *w;
     const branch_t *list;
@@ -657,28 +663,22 @@ static void nset_work(void *ctx, size_t i, wbuf_t *out)
     nset_t *s = ctx;
     size_t k = s->which[i];
     hdev_set_resident(workers_in_worker() && !s->w->e->opts->fork_boots); /* as bset_work */
-    struct {
-        int32_t o;
-        uint64_t chip, rec;
-    } m;
+    naive_msg_t m;
     memset(&m, 0, sizeof(m));
-    m.o = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op, &m.chip, &m.rec);
+    m.outcome = (int32_t)naive_run(s->w, &s->list[k], s->res[k].cut_op, &m.chip_ns, &m.recovery_ns);
     wbuf_put(out, &m, sizeof(m));
 }
 
 static void nset_done(void *ctx, size_t i, const uint8_t *d, size_t len)
 {
     nset_t *s = ctx;
-    struct {
-        int32_t o;
-        uint64_t chip, rec;
-    } m;
+    naive_msg_t m;
     if (len != sizeof(m))
         abort();
     memcpy(&m, d, sizeof(m));
-    s->got[i] = (outcome_t)m.o;
-    s->chip_ns += m.chip;
-    s->recovery_ns += m.rec;
+    s->got[i] = (outcome_t)m.outcome;
+    s->chip_ns += m.chip_ns;
+    s->recovery_ns += m.recovery_ns;
 }
 
 /* Reruns a seeded, evenly spaced sample of the flash-op singles naively and compares each
