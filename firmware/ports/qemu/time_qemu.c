@@ -22,26 +22,22 @@
 #define DELAY_FLUSH_MS 100u
 
 static uint32_t known_ms, pending_ms;
-static bool have_ms, in_sync;
+static bool have_ms;
 
 static void send_pending(void)
 {
     if (!pending_ms)
         return;
     uint32_t ms = pending_ms;
-    pending_ms = 0;
+    pending_ms = 0; /* before the call: its qemu_time_sync finds nothing pending */
     known_ms += ms;
-    in_sync = true; /* this call is ours: no recursion into qemu_time_sync's flush */
     qemu_bridge_call(QB_DELAY, ms, 0, NULL, NULL, NULL);
-    in_sync = false;
 }
 
 void qemu_time_sync(uint32_t op)
 {
-    if (in_sync)
-        return;
     send_pending();
-    if (op != QB_MILLIS)
+    if (op != QB_MILLIS && op != QB_DELAY) /* neither moves the model's flash time */
         have_ms = false;
 }
 
