@@ -221,12 +221,20 @@ static uint8_t *load(const char *env, size_t *len)
     return b;
 }
 
-Test(qemu_runner, app_prints_its_version_and_idles)
+/* A chip holding the bootloader + app pair the environment variable names. */
+static flashsim_t *fs_with_pair(const char *env)
 {
     size_t len;
-    uint8_t *pair = load("OTASIM_QEMU_PAIR1", &len);
+    uint8_t *pair = load(env, &len);
     flashsim_t *fs = new_fs();
     flashsim_poke(fs, 0, pair, (uint32_t)len);
+    free(pair);
+    return fs;
+}
+
+Test(qemu_runner, app_prints_its_version_and_idles)
+{
+    flashsim_t *fs = fs_with_pair("OTASIM_QEMU_PAIR1");
     qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
     qemu_run_result_t res;
     unsigned boots;
@@ -240,7 +248,6 @@ Test(qemu_runner, app_prints_its_version_and_idles)
     cr_assert(strstr(res.console, "basic@1: running"), "%s", res.console);
     cr_assert_not(res.job_taken);
     fprintf(stderr, "qemu boot eboot -> basic@1 prints its version: %.1f ms wall\n", res.wall_ms);
-    free(pair);
     flashsim_free(fs);
 }
 
@@ -249,10 +256,7 @@ Test(qemu_runner, app_prints_its_version_and_idles)
  * with the valve open; the event is the app's, after the bootloader's reads (no flash op). */
 Test(qemu_runner, valve_app_opens_its_valve_and_idles)
 {
-    size_t len;
-    uint8_t *pair = load("OTASIM_QEMU_VALVE1", &len);
-    flashsim_t *fs = new_fs();
-    flashsim_poke(fs, 0, pair, (uint32_t)len);
+    flashsim_t *fs = fs_with_pair("OTASIM_QEMU_VALVE1");
     qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"), .fs = fs};
     qemu_run_result_t res;
     unsigned boots;
@@ -269,7 +273,6 @@ Test(qemu_runner, valve_app_opens_its_valve_and_idles)
     cr_assert(on && opened && on < opened, "%s", res.console);
     fprintf(stderr, "qemu boot eboot -> valve@1 opens its valve and idles: %.1f ms wall\n",
             res.wall_ms);
-    free(pair);
     flashsim_free(fs);
 }
 
