@@ -1,10 +1,10 @@
 /* otasim bench sweep: the sweep benchmark of issue 5. One generated scenario (a sketch update
- * of --size bytes in safe mode, every staging, command and copy op a cut point, modes before
- * and torn, plus --pairs sampled double cuts) swept by record-and-branch (sweep.c), and in the
- * same run a seeded sample of its single cuts rerun the naive way (a fresh device replaying
- * the whole prefix for each cut point, as MCUboot's simulator does), whose outcomes must equal
- * the record-and-branch ones. `bench` dispatches on its first word so that other benchmarks
- * can join it (`otasim bench primitives`). */
+ * of --size bytes in safe mode (--boot), every staging, command and copy op a cut point
+ * (--phase), modes before and torn, plus --pairs sampled double cuts) swept by record-and-branch
+ * (sweep.c), and in the same run a seeded sample of its single cuts rerun the naive way (a fresh
+ * device replaying the whole prefix for each cut point, as MCUboot's simulator does), whose
+ * outcomes must equal the record-and-branch ones. `bench` dispatches on its first word so that
+ * other benchmarks can join it (`otasim bench primitives`). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -40,6 +40,9 @@ static void usage_bench(FILE *out)
             "  --pairs N            sampled double cuts (default 100000; 0: none)\n"
             "  --naive-sample N|all single cuts rerun naively (default all: every flash-op\n"
             "                       cut, measured; N: a seeded sample, extrapolated)\n"
+            "  --phase LIST         the phases cut (default staging,command,copy): one phase\n"
+            "                       alone shows where the ratio comes from\n"
+            "  --boot safe|eboot    the bootloader (default safe; eboot bricks on a copy cut)\n"
             "  --fork-boots         every boot in its own fork() (the old model), not resident\n"
             "                       in the worker process: the before/after comparison\n"
             "  --quick              a tiny run (64k image, 40 pairs, 6 naive samples) for tests\n"
@@ -73,6 +76,25 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* --phase: a comma list of the sweep's phases, each at most once. */
+static bool phase_list_ok(const char *list)
+{
+    static const char *const names[] = {"staging", "command", "copy"};
+    unsigned seen = 0;
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        unsigned i = 0;
+        while (i < 3 && !(strlen(names[i]) == n && !strncmp(p, names[i], n)))
+            i++;
+        if (i == 3 || (seen & (1u << i)))
+            return false;
+        seen |= 1u << i;
+        if (!p[n])
+            return true;
+        p += n + 1;
+    }
+}
+
 static int bench_sweep(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -84,6 +106,8 @@ static int bench_sweep(int argc, char **argv)
         {"quick", no_argument, NULL, 'q'},
         {"fork-boots", no_argument, NULL, 'f'},
         {"target", required_argument, NULL, 't'},
+        {"phase", required_argument, NULL, 'P'},
+        {"boot", required_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -91,12 +115,14 @@ static int bench_sweep(int argc, char **argv)
              naive = UINT32_MAX; /* all */
     bool quick = false, fork_boots = false, qemu = false, set_size = false, set_pairs = false,
          set_naive = false;
+    const char *phase = "staging,command,copy", *boot = "safe";
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "j:h", longs, NULL)) != -1) {
         uint64_t v = 0;
-        bool ok = c == 'q' || c == 'h' || c == 'f' || c == 't' || (optarg && parse_u64(optarg, &v));
+        bool ok = c == 'q' || c == 'h' || c == 'f' || c == 't' || c == 'P' || c == 'B' ||
+                  (optarg && parse_u64(optarg, &v));
         const char *what = NULL;
         switch (c) {
         case 'j':
@@ -142,6 +168,17 @@ static int bench_sweep(int argc, char **argv)
                        : "--target expects native or qemu";
             qemu = !strcmp(optarg, "qemu");
             break;
+        case 'P':
+            what = phase_list_ok(optarg) ? NULL
+                                         : "--phase expects a comma list of staging, command, copy";
+            phase = optarg;
+            break;
+        case 'B':
+            what = !strcmp(optarg, "safe") || !strcmp(optarg, "eboot")
+                       ? NULL
+                       : "--boot expects safe or eboot";
+            boot = optarg;
+            break;
         case 'h':
             usage_bench(stdout);
             return 0;
@@ -171,17 +208,18 @@ static int bench_sweep(int argc, char **argv)
     }
 
     char text[1024];
-    int tl = snprintf(text, sizeof(text),
-                      "# otasim bench sweep: a %llu-byte sketch update, every op a cut point\n"
-                      "device layout=4m boot=safe seed=%llu\n"
-                      "flash app=basic@1\n"
-                      "update sketch image=basic@2:%llu\n"
-                      "expect app=basic@2\n"
-                      "cut phase=staging,command,copy mode=before,torn%s%.0llu\n"
-                      "expect outcome in {new, old}\n"
-                      "expect sweep brick=0\n",
-                      (unsigned long long)size, (unsigned long long)seed, (unsigned long long)size,
-                      pairs ? " double=" : "", (unsigned long long)pairs);
+    int tl =
+        snprintf(text, sizeof(text),
+                 "# otasim bench sweep: a %llu-byte sketch update, every op a cut point\n"
+                 "device layout=4m boot=%s seed=%llu\n"
+                 "flash app=basic@1\n"
+                 "update sketch image=basic@2:%llu\n"
+                 "expect app=basic@2\n"
+                 "cut phase=%s mode=before,torn%s%.0llu\n"
+                 "expect outcome in {new, old}\n"
+                 "expect sweep brick=0\n",
+                 (unsigned long long)size, boot, (unsigned long long)seed, (unsigned long long)size,
+                 phase, pairs ? " double=" : "", (unsigned long long)pairs);
     char err[600];
     scenario_t *s = scenario_parse(text, (size_t)tl, "<bench-sweep>", err, sizeof(err));
     if (!s) {

@@ -37,6 +37,22 @@ has out "chip work of the naive reruns"
 bound=$(sed -n 's/.*can save at most \([0-9.]*\)x.*/\1/p' "$T/out")
 awk -v b="${bound:-0}" 'BEGIN { exit !(b > 1.0) }' || fail "chip-work bound '$bound' not above 1"
 
+# One phase alone: the staging cuts leave the recovery little to do (the old app boots), the
+# copy cuts leave it the rest of the copy, so the chip-work bound of staging is far above
+# copy's (the timing model's figures, not wall time); eboot bricks on a copy cut (its RTC
+# command does not survive the power cut), so --boot reaches the scenario.
+expect 0 "--phase staging" "$O" bench sweep --quick --pairs 0 --naive-sample all --phase staging
+has out "branches 68: old 68 "
+bs=$(sed -n 's/.*can save at most \([0-9.]*\)x.*/\1/p' "$T/out")
+expect 0 "--phase copy" "$O" bench sweep --quick --pairs 0 --naive-sample all --phase copy
+has out "branches 64: new 64 "
+bc=$(sed -n 's/.*can save at most \([0-9.]*\)x.*/\1/p' "$T/out")
+awk -v s="${bs:-0}" -v c="${bc:-0}" 'BEGIN { exit !(s > 10 * c && c > 1.0) }' ||
+    fail "staging bound '$bs' not > 10 x copy bound '$bc'"
+expect 1 "--boot eboot --phase copy" "$O" bench sweep --quick --pairs 0 --boot eboot --phase copy
+has out "got brick"
+has out "bench sweep: FAIL"
+
 # Negative control: naive cuts 40 ops late land elsewhere in the update (or past it).
 OTASIM_BENCH_NAIVE_SKEW=40 expect 1 "skewed naive cuts" "$O" bench sweep --quick --seed 3
 has out "sampled branches differ: first"
@@ -51,6 +67,9 @@ expect 2 "-j 0" "$O" bench sweep -j 0
 expect 2 "--naive-sample 0" "$O" bench sweep --naive-sample 0
 expect 2 "--naive-sample not a number" "$O" bench sweep --naive-sample al
 expect 2 "--pairs negative" "$O" bench sweep --pairs -1
+expect 2 "--phase unknown" "$O" bench sweep --phase stage
+expect 2 "--phase twice" "$O" bench sweep --phase copy,copy
+expect 2 "--boot unknown" "$O" bench sweep --boot mcuboot
 expect 2 "extra argument" "$O" bench sweep extra
 expect 0 "bench sweep --help" "$O" bench sweep --help
 has out "usage: otasim bench sweep"
