@@ -550,6 +550,8 @@ int qemu_run_device(const qemu_run_cfg_t *cfg, unsigned max_boots, qemu_run_resu
 {
     qemu_run_cfg_t c = *cfg;
     static char all[sizeof res->console];
+    static hdev_outputs_t outs; /* every boot's outputs, as native_device.c merges them */
+    memset(&outs, 0, sizeof outs);
     size_t all_len = 0;
     bool taken = false, ok = false;
     int err = 0;
@@ -564,6 +566,7 @@ int qemu_run_device(const qemu_run_cfg_t *cfg, unsigned max_boots, qemu_run_resu
             n = sizeof all - 1 - all_len;
         memcpy(all + all_len, res->console, n);
         all_len += n;
+        hdev_outputs_merge(&outs, &res->outputs, *boots - 1);
         if (res->job_taken && c.offer) {
             c.offer = false; /* taken: later boots are not offered it again */
             c.stream = NULL;
@@ -579,6 +582,7 @@ int qemu_run_device(const qemu_run_cfg_t *cfg, unsigned max_boots, qemu_run_resu
     }
     res->job_taken = taken, res->job_ok = ok, res->job_error = err;
     memcpy(res->job_msg, msg, sizeof msg);
+    res->outputs = outs;
     memcpy(res->console, all, all_len);
     res->console[all_len] = '\0';
     res->console_len = all_len;

@@ -115,7 +115,8 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res);
 /* A device under QEMU: boots from the flashsim state until the app is idle or max_boots boots
  * ran; each restart exit (QB_EXIT_RESTART_*) is a software reset (flashsim_warm_reset: RTC
  * memory kept) and a fresh QEMU started by the ROM step from flash. The offer is made until an
- * app takes it. `res` is the last boot's; boots counts them all; console holds every boot's. */
+ * app takes it. `res` is the last boot's; boots counts them all; console holds every boot's, and
+ * outputs every boot's events (numbered by boot, from 0) with the last boot's levels. */
 int qemu_run_device(const qemu_run_cfg_t *cfg, unsigned max_boots, qemu_run_result_t *res,
                     unsigned *boots);
 

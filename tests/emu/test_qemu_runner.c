@@ -309,6 +309,42 @@ Test(qemu_runner, app_takes_an_update_over_the_bridge)
     flashsim_free(fs);
 }
 
+/* valve@1 takes valve@2 over the bridge: boot 0 opens the valve, closes it before its first
+ * erase and stages; boot 1 is eboot's copy and valve@2 opening it again. The run's outputs
+ * hold both boots' events, numbered by boot (not only the last boot's). */
+Test(qemu_runner, outputs_of_every_boot_are_kept)
+{
+    size_t l2;
+    uint8_t *p2 = load("OTASIM_QEMU_VALVE2", &l2);
+    flashsim_t *fs = fs_with_pair("OTASIM_QEMU_VALVE1");
+    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"),
+                          .fs = fs,
+                          .stream = p2,
+                          .stream_len = l2,
+                          .offer = true,
+                          .offer_declared = (uint32_t)l2};
+    qemu_run_result_t res;
+    unsigned boots;
+    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
+    cr_assert(res.job_taken && res.job_ok, "err %d %s console %s", res.job_error, res.job_msg,
+              res.console);
+    cr_assert_eq(boots, 2, "boots %u console %s", boots, res.console);
+    cr_assert_eq(res.app_version, 2, "console %s", res.console);
+    const hdev_outputs_t *o = &res.outputs;
+    cr_assert_eq(o->nev, 3, "%u events: %s", o->nev, res.console);
+    cr_expect(o->ev[0].boot == 0 && o->ev[0].pin == 5 && o->ev[0].on);
+    cr_expect(o->ev[1].boot == 0 && o->ev[1].pin == 5 && !o->ev[1].on);
+    cr_expect(o->ev[2].boot == 1 && o->ev[2].pin == 5 && o->ev[2].on);
+    cr_expect(o->app_erase && o->app_erase_boot == 0 && o->state_at_app_erase == 0,
+              "app erase %d boot %u state 0x%x", o->app_erase, o->app_erase_boot,
+              o->state_at_app_erase);
+    cr_expect_eq(o->state, 1u << 5);
+    cr_expect_eq(o->ops_on, 0, "flash ops with the valve open: %u", o->ops_on);
+    cr_expect_gt(o->ops, o->app_erases, "eboot's copy ops are counted too");
+    free(p2);
+    flashsim_free(fs);
+}
+
 Test(qemu_runner, app_rejects_a_bad_md5)
 {
     /* Negative control of the update path: a wrong MD5 is refused (ERROR[7]) and v1 stays. */
