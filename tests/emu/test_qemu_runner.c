@@ -276,27 +276,35 @@ Test(qemu_runner, valve_app_opens_its_valve_and_idles)
     flashsim_free(fs);
 }
 
-Test(qemu_runner, app_takes_an_update_over_the_bridge)
+/* The v1 pair `from` offered the v2 pair `to` over the bridge: boot 1 stages it and restarts,
+ * boot 2 is eboot's copy and v2 running idle. Returns the chip; *to and *len hold v2's bytes. */
+static flashsim_t *run_update(const char *from, const char *to_env, uint8_t **to, size_t *len,
+                              qemu_run_result_t *res)
 {
-    size_t l1, l2;
-    uint8_t *p1 = load("OTASIM_QEMU_PAIR1", &l1), *p2 = load("OTASIM_QEMU_PAIR2", &l2);
-    flashsim_t *fs = new_fs();
-    flashsim_poke(fs, 0, p1, (uint32_t)l1);
+    flashsim_t *fs = fs_with_pair(from);
+    *to = load(to_env, len);
     qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"),
                           .fs = fs,
-                          .stream = p2,
-                          .stream_len = l2,
+                          .stream = *to,
+                          .stream_len = *len,
                           .offer = true,
-                          .offer_declared = (uint32_t)l2};
-    qemu_run_result_t res;
+                          .offer_declared = (uint32_t)*len};
     unsigned boots;
-    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
-    /* boot 1: basic@1 stages v2 and restarts; boot 2: eboot copies it, basic@2 runs idle. */
-    cr_assert(res.job_taken && res.job_ok, "err %d %s console %s", res.job_error, res.job_msg,
-              res.console);
-    cr_assert_eq(boots, 2, "boots %u console %s", boots, res.console);
-    cr_assert_eq(res.exit_code, 0x52, "exit %d console %s", res.exit_code, res.console);
-    cr_assert_eq(res.app_version, 2, "console %s", res.console);
+    cr_assert_eq(qemu_run_device(&cfg, 4, res, &boots), 0, "%s", res->console);
+    cr_assert(res->job_taken && res->job_ok, "err %d %s console %s", res->job_error, res->job_msg,
+              res->console);
+    cr_assert_eq(boots, 2, "boots %u console %s", boots, res->console);
+    cr_assert_eq(res->exit_code, 0x52, "exit %d console %s", res->exit_code, res->console);
+    cr_assert_eq(res->app_version, 2, "console %s", res->console);
+    return fs;
+}
+
+Test(qemu_runner, app_takes_an_update_over_the_bridge)
+{
+    size_t l2;
+    uint8_t *p2;
+    qemu_run_result_t res;
+    flashsim_t *fs = run_update("OTASIM_QEMU_PAIR1", "OTASIM_QEMU_PAIR2", &p2, &l2, &res);
     cr_assert(strstr(res.console, "update: ok, restarting"), "%s", res.console);
     cr_assert(strstr(res.console, "basic@2: running"), "%s", res.console);
     /* What the flash holds at 0 is the v2 pair, byte for byte. */
@@ -304,7 +312,6 @@ Test(qemu_runner, app_takes_an_update_over_the_bridge)
     flashsim_peek(fs, 0, now, (uint32_t)l2);
     cr_assert_arr_eq(now, p2, l2);
     free(now);
-    free(p1);
     free(p2);
     flashsim_free(fs);
 }
@@ -315,21 +322,9 @@ Test(qemu_runner, app_takes_an_update_over_the_bridge)
 Test(qemu_runner, outputs_of_every_boot_are_kept)
 {
     size_t l2;
-    uint8_t *p2 = load("OTASIM_QEMU_VALVE2", &l2);
-    flashsim_t *fs = fs_with_pair("OTASIM_QEMU_VALVE1");
-    qemu_run_cfg_t cfg = {.qemu = getenv("OTASIM_QEMU"),
-                          .fs = fs,
-                          .stream = p2,
-                          .stream_len = l2,
-                          .offer = true,
-                          .offer_declared = (uint32_t)l2};
+    uint8_t *p2;
     qemu_run_result_t res;
-    unsigned boots;
-    cr_assert_eq(qemu_run_device(&cfg, 4, &res, &boots), 0, "%s", res.console);
-    cr_assert(res.job_taken && res.job_ok, "err %d %s console %s", res.job_error, res.job_msg,
-              res.console);
-    cr_assert_eq(boots, 2, "boots %u console %s", boots, res.console);
-    cr_assert_eq(res.app_version, 2, "console %s", res.console);
+    flashsim_t *fs = run_update("OTASIM_QEMU_VALVE1", "OTASIM_QEMU_VALVE2", &p2, &l2, &res);
     const hdev_outputs_t *o = &res.outputs;
     cr_assert_eq(o->nev, 3, "%u events: %s", o->nev, res.console);
     cr_expect(o->ev[0].boot == 0 && o->ev[0].pin == 5 && o->ev[0].on);
