@@ -457,14 +457,7 @@ int cmd_bench_net(int argc, char **argv)
     }
     char file[] = "/tmp/otasim-bench-net-XXXXXX";
     int fd = mkstemp(file);
-    size_t off = 0;
-    while (fd >= 0 && off < o.size) {
-        ssize_t w = write(fd, data + off, o.size - off);
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    bool wrote = fd >= 0 && off == o.size;
+    bool wrote = fd >= 0 && fd_write_all(fd, data, o.size);
     if (fd >= 0)
         close(fd);
     if (!wrote) {

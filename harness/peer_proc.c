@@ -5,20 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
 
 bool peer_proc_start(peer_proc_t *pp, void (*fn)(void *arg, int wr), void *arg,
                      const int *close_fds, size_t nclose)
@@ -59,37 +50,17 @@ bool peer_proc_send(int wr, const void *msg, size_t len)
 
 bool peer_proc_recv(peer_proc_t *pp, void *msg, size_t len, unsigned timeout_ms)
 {
-    uint8_t *b = msg;
-    uint64_t end = now_ms() + timeout_ms;
-    while (len) {
-        uint64_t t = now_ms();
-        if (pp->rd < 0 || t >= end)
-            return false;
-        struct pollfd p = {.fd = pp->rd, .events = POLLIN};
-        int r = poll(&p, 1, (int)(end - t));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        ssize_t k = read(pp->rd, b, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        len -= (size_t)k;
-    }
-    return true;
+    return pp->rd >= 0 && fd_read_all(pp->rd, msg, len, mono_ms() + timeout_ms);
 }
 
 int peer_proc_end(peer_proc_t *pp, unsigned timeout_ms)
 {
     int rc = -1;
     if (pp->pid > 0) {
-        uint64_t end = now_ms() + timeout_ms;
+        uint64_t end = mono_ms() + timeout_ms;
         int st = 0;
         pid_t w;
-        while ((w = waitpid(pp->pid, &st, WNOHANG)) == 0 && now_ms() < end)
+        while ((w = waitpid(pp->pid, &st, WNOHANG)) == 0 && mono_ms() < end)
             usleep(5000);
         if (w == 0) {
             kill(pp->pid, SIGKILL);

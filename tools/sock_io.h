@@ -1,5 +1,6 @@
 /* Small socket and pipe helpers shared by the host tools and the harness (otasim upload,
- * bench net, the scenario engine's net steps and peer process, the sweep workers' pipes). */
+ * bench net, the scenario engine's net steps and peer process, the sweep workers' pipes, the
+ * QEMU runner's bridge pipes). */
 #ifndef OTASIM_SOCK_IO_H
 #define OTASIM_SOCK_IO_H
 
@@ -19,5 +20,12 @@ uint16_t sock_free_port(bool udp);
 /* write() all `n` bytes to a pipe or file (EINTR retried); false on an error or a zero-byte
  * write. */
 bool fd_write_all(int fd, const void *buf, size_t n);
+
+/* Milliseconds of CLOCK_MONOTONIC: the clock of fd_read_all's deadline. */
+uint64_t mono_ms(void);
+
+/* read() exactly `n` bytes from a pipe or socket, waiting until `deadline_ms` (a mono_ms()
+ * time) at most; EINTR and EAGAIN retried. False on the deadline, EOF or an error. */
+bool fd_read_all(int fd, void *buf, size_t n, uint64_t deadline_ms);
 
 #endif

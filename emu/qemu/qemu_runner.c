@@ -23,6 +23,7 @@
 #include "hal.h"
 #include "image.h"
 #include "qemu_rom.h"
+#include "sock_io.h"
 
 static double now_ms(void)
 {
@@ -42,41 +43,6 @@ static void put32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
-}
-
-/* Reads exactly len bytes, waiting at most until `deadline`; false on timeout/EOF. */
-static bool read_full(int fd, void *buf, size_t len, double deadline)
-{
-    uint8_t *p = buf;
-    while (len) {
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int left = (int)(deadline - now_ms());
-        if (left <= 0 || poll(&pfd, 1, left) <= 0)
-            return false;
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static bool write_full(int fd, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 static void console_add(qemu_run_result_t *res, const char *buf, size_t n)
@@ -256,7 +222,7 @@ static void log_req(server_t *s, uint32_t op, uint32_t a0, uint32_t a1, uint32_t
 
 /* Serves one request whose 12-byte header is in hdr. Returns false to end the boot (power cut,
  * broken bridge). */
-static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
+static bool serve(server_t *s, int req, const uint8_t *hdr, uint64_t deadline)
 {
     flashsim_t *fs = s->cfg->fs;
     uint32_t op = get32(hdr), a0 = get32(hdr + 4), a1 = get32(hdr + 8);
@@ -275,7 +241,7 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
      * allocated 1 GiB per app start (slow where malloc fills memory, MALLOC_PERTURB_). */
     if (!grow(s, (sized || has_payload) && a1 ? a1 : 1))
         return false;
-    if (has_payload && !read_full(req, s->buf, a1, deadline))
+    if (has_payload && !fd_read_all(req, s->buf, a1, deadline))
         return false;
     flashsim_status_t fst = FLASHSIM_OK;
     switch (op) {
@@ -395,11 +361,11 @@ static bool serve(server_t *s, int req, const uint8_t *hdr, double deadline)
         uint8_t one[4096];
         memcpy(one, out, sizeof out);
         memcpy(one + sizeof out, s->buf, plen);
-        return write_full(s->rsp, one, sizeof out + plen);
+        return fd_write_all(s->rsp, one, sizeof out + plen);
     }
-    if (!write_full(s->rsp, out, sizeof out))
+    if (!fd_write_all(s->rsp, out, sizeof out))
         return false;
-    return !plen || write_full(s->rsp, s->buf, plen);
+    return !plen || fd_write_all(s->rsp, s->buf, plen);
 }
 
 int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
@@ -442,6 +408,7 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
     char loader[4200];
     snprintf(loader, sizeof loader, "loader,file=%s,cpu-num=0", elf);
     double t0 = now_ms();
+    uint64_t deadline = mono_ms() + (cfg->timeout_ms ? cfg->timeout_ms : 10000u);
     pid = fork();
     if (pid == 0) {
         dup2(out[1], 1);
@@ -478,19 +445,18 @@ int qemu_run(const qemu_run_cfg_t *cfg, qemu_run_result_t *res)
         console_add(res, "fork failed\n", 12);
         goto done;
     }
-    double deadline = t0 + (cfg->timeout_ms ? cfg->timeout_ms : 10000u);
     server_t s = {cfg, res, rsp, out[0], 0, NULL, 0};
     bool running = true;
     while (running) {
         struct pollfd pfd[2] = {{out[0], POLLIN, 0}, {req, POLLIN, 0}};
-        int left = (int)(deadline - now_ms());
-        if (left <= 0 || poll(pfd, 2, left) <= 0) {
+        uint64_t now = mono_ms();
+        if (now >= deadline || poll(pfd, 2, (int)(deadline - now)) <= 0) {
             res->timed_out = true;
             break;
         }
         if (pfd[1].revents & POLLIN) {
             uint8_t hdr[12];
-            if (!read_full(req, hdr, sizeof hdr, deadline) || !serve(&s, req, hdr, deadline)) {
+            if (!fd_read_all(req, hdr, sizeof hdr, deadline) || !serve(&s, req, hdr, deadline)) {
                 res->bridge_error = !res->power_cut && !res->virtual_hang;
                 break;
             }
